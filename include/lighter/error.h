@@ -1,0 +1,42 @@
+/* error.h - the error contract shared by every lighter component.
+ *
+ * Fallible functions return a negative errno and, when handed a
+ * `struct lerr`, fill it with a one-line message that carries context
+ * (file names in quotes, the field or flag at fault).  Library code never
+ * prints; the caller that decides to give up prints `e.msg` once. */
+#ifndef LIGHTER_ERROR_H
+#define LIGHTER_ERROR_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct lerr {
+	int code;       /* positive errno, 0 when unset */
+	char msg[512];  /* one line, no trailing newline */
+};
+
+/* Record an error and return -errnum so callers can `return lerr_set(...)`.
+ * When errnum is non-zero, ": strerror(errnum)" is appended.  e may be NULL. */
+__attribute__((format(printf, 3, 4))) static inline int
+lerr_set(struct lerr *e, int errnum, const char *fmt, ...)
+{
+	if (errnum < 0)
+		errnum = -errnum;
+	if (e) {
+		va_list ap;
+		int n;
+
+		va_start(ap, fmt);
+		n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		if (errnum && n >= 0 && (size_t)n < sizeof(e->msg))
+			snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s",
+				 strerror(errnum));
+		e->code = errnum;
+	}
+	return errnum ? -errnum : -EINVAL;
+}
+
+#endif

@@ -1,0 +1,1 @@
+/* boot.c - placeholder until its owner lands it. */

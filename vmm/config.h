@@ -1,0 +1,43 @@
+/* config.h - lighter-vmm's configuration: command-line flags and/or an INI
+ * file (iniparser).  Flags override the file.  Every rejected value yields
+ * a message naming the flag or the file, section and key. */
+#ifndef LIGHTER_VMM_CONFIG_H
+#define LIGHTER_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lighter/error.h>
+
+#include "boot.h"
+
+#define VMM_MAX_VCPUS 64
+
+enum console_mode {
+	CONSOLE_STDOUT = 0, /* default */
+	CONSOLE_FILE,       /* console_path */
+	CONSOLE_OFF,        /* fast mode: no serial device output at all */
+};
+
+struct vmm_config {
+	unsigned int vcpus;          /* 1..VMM_MAX_VCPUS, default 1 */
+	uint64_t mem_bytes;          /* default 128 MiB */
+	char *kernel;                /* required */
+	char *initrd;                /* optional */
+	char *cmdline;               /* default "console=ttyS0 reboot=t panic=-1" */
+	enum console_mode console;
+	char *console_path;          /* for CONSOLE_FILE */
+	enum boot_protocol protocol; /* --boot=auto|pvh|linux64 */
+	char *config_file;           /* --config FILE, NULL if none */
+};
+
+/* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was
+ * printed (caller exits 0), or -errno with e filled. */
+int vmm_config_parse(struct vmm_config *c, int argc, char **argv, struct lerr *e);
+
+void vmm_config_free(struct vmm_config *c);
+
+/* "128M", "2G", "65536K", "4096" (bytes) -> bytes; -EINVAL/-ERANGE. */
+int parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,1 @@
+/* cpuid.c - placeholder until its owner lands it. */

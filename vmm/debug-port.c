@@ -1,0 +1,1 @@
+/* debug-port.c - placeholder until its owner lands it. */

@@ -1,0 +1,1 @@
+/* io-bus.c - placeholder until its owner lands it. */

@@ -1,0 +1,1 @@
+/* kvm-vm.c - placeholder until its owner lands it. */

@@ -1,0 +1,1 @@
+/* linux-boot.c - placeholder until its owner lands it. */

@@ -1,0 +1,1 @@
+/* mptable.c - placeholder until its owner lands it. */

@@ -1,0 +1,1 @@
+/* pvh.c - placeholder until its owner lands it. */

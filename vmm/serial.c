@@ -1,0 +1,1 @@
+/* serial.c - placeholder until its owner lands it. */
