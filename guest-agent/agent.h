@@ -1,0 +1,40 @@
+/* agent.h - internal interfaces between the pieces of lighter-agent, the
+ * guest's PID 1: early filesystems (mounts.c), the VMM's private I/O port
+ * (vmm-port.c), console and kernel-command-line helpers (console.c) and the
+ * boot sequence that ties them together (agent-main.c).
+ *
+ * Functions follow the project's error contract (include/lighter/error.h):
+ * they return 0 or a negative errno and fill a struct lerr; only
+ * agent-main.c prints. */
+#ifndef LIGHTER_AGENT_H
+#define LIGHTER_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <lighter/error.h>
+
+/* Every console line the agent writes starts with this. */
+#define AGENT_PREFIX "lighter-agent: "
+
+/* mounts.c: mount proc on /proc, sysfs on /sys and devtmpfs on /dev
+ * (EBUSY from an automounted devtmpfs is fine), creating the mount points
+ * when the initramfs lacks them. */
+int agent_mount_early(struct lerr *e);
+
+/* vmm-port.c: request access to GUEST_DEBUG_PORT once, then write single
+ * bytes to it (GUEST_PORT_BOOT_READY, GUEST_PORT_POWEROFF). */
+int vmm_port_open(struct lerr *e);
+void vmm_port_write(unsigned char value);
+
+/* console.c: make fds 0-2 point at /dev/console if the kernel could not
+ * open it before /dev existed; print prefixed lines to stdout. */
+void console_ensure_open(void);
+__attribute__((format(printf, 1, 2))) void agent_log(const char *fmt, ...);
+
+/* console.c: true when the kernel command line holds the exact token
+ * `word` (e.g. "lighter_test=panic").  Reads /proc/cmdline; false on any
+ * error. */
+bool cmdline_has_token(const char *word);
+
+#endif
