@@ -1,1 +1,491 @@
-/* config.c - placeholder until its owner lands it. */
+/* config.c - lighter-vmm's configuration from flags and an INI file.
+ *
+ * Flags are collected first; when --config names a file, its [vm] section
+ * is applied, then the flags on top (flags win).  Every value goes through
+ * one setter that validates it and, on error, names where it came from:
+ * the flag (`--memory: "12Q" is not a size`) or the file, section and key
+ * (`"vm.ini": [vm] memory: ...`).  Relative paths in the file resolve
+ * against the file's directory; relative paths in flags stay relative to
+ * the working directory. */
+#include <ctype.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <iniparser.h>
+
+#include <lighter/cleanup.h>
+
+#include "config.h"
+
+#define DEFAULT_MEM_BYTES (128ULL << 20)
+#define DEFAULT_CMDLINE "console=ttyS0 reboot=t panic=-1"
+
+enum cfg_key {
+	KEY_VCPUS,
+	KEY_MEMORY,
+	KEY_KERNEL,
+	KEY_INITRD,
+	KEY_CMDLINE,
+	KEY_CONSOLE,
+	KEY_BOOT,
+	KEY_COUNT,
+};
+
+/* Names of the [vm] keys; the flag for key k is "--" + cfg_key_name[k]
+ * except for vcpus, whose flag is --cpus (with --vcpus as an alias). */
+static const char *const cfg_key_name[KEY_COUNT] = {
+	[KEY_VCPUS] = "vcpus",     [KEY_MEMORY] = "memory",
+	[KEY_KERNEL] = "kernel",   [KEY_INITRD] = "initrd",
+	[KEY_CMDLINE] = "cmdline", [KEY_CONSOLE] = "console",
+	[KEY_BOOT] = "boot",
+};
+
+static const char *const cfg_flag_name[KEY_COUNT] = {
+	[KEY_VCPUS] = "--cpus",       [KEY_MEMORY] = "--memory",
+	[KEY_KERNEL] = "--kernel",    [KEY_INITRD] = "--initrd",
+	[KEY_CMDLINE] = "--cmdline",  [KEY_CONSOLE] = "--console",
+	[KEY_BOOT] = "--boot",
+};
+
+static const char usage_text[] =
+	"usage: lighter-vmm [--config FILE] --kernel PATH [options]\n"
+	"  --config FILE     read [vm] settings from an INI file (flags win)\n"
+	"  --kernel PATH     ELF64 vmlinux (required)\n"
+	"  --initrd PATH     initramfs\n"
+	"  --cmdline STR     kernel command line\n"
+	"                    (default \"" DEFAULT_CMDLINE "\")\n"
+	"  --cpus N          vCPUs, 1..64 (alias --vcpus; default 1)\n"
+	"  --memory SIZE     guest RAM: bytes or K/M/G suffix, 64M..64G,\n"
+	"                    a multiple of 4K (default 128M)\n"
+	"  --console MODE    stdout | off | PATH (default stdout)\n"
+	"  --boot PROTO      auto | pvh | linux64 (default auto)\n"
+	"  --help            show this help\n";
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	switch (toupper((unsigned char)*end)) {
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end != '\0')
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* Where a value came from, for error messages: a flag, or file + key. */
+struct cfg_origin {
+	const char *flag; /* "--memory", or NULL for the file */
+	const char *file; /* config file path as given */
+	const char *key;  /* [vm] key */
+	const char *dir;  /* directory relative file paths resolve against */
+};
+
+__attribute__((format(printf, 4, 5))) static int
+cfg_error(struct lerr *e, int err, const struct cfg_origin *o,
+	  const char *fmt, ...)
+{
+	char detail[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (o->flag)
+		lerr_set(e, 0, "%s: %s", o->flag, detail);
+	else
+		lerr_set(e, 0, "\"%s\": [vm] %s: %s", o->file, o->key, detail);
+	if (e)
+		e->code = err;
+	return -err;
+}
+
+static int set_string(char **dst, const char *val, struct lerr *e)
+{
+	char *copy = strdup(val);
+
+	if (!copy)
+		return lerr_set(e, ENOMEM, "out of memory");
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+/* A path value: kept as is from a flag, joined to the file's directory
+ * when it is relative and came from the file. */
+static int set_path(char **dst, const char *val, const struct cfg_origin *o,
+		    struct lerr *e)
+{
+	char *joined;
+
+	if (val[0] == '\0')
+		return cfg_error(e, EINVAL, o, "empty path");
+	if (o->flag || val[0] == '/' || !o->dir)
+		return set_string(dst, val, e);
+	if (asprintf(&joined, "%s/%s", o->dir, val) < 0)
+		return lerr_set(e, ENOMEM, "out of memory");
+	free(*dst);
+	*dst = joined;
+	return 0;
+}
+
+static int set_vcpus(struct vmm_config *c, const char *val,
+		     const struct cfg_origin *o, struct lerr *e)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)val[0]))
+		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
+	errno = 0;
+	v = strtoul(val, &end, 10);
+	if (*end != '\0')
+		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
+	if (errno == ERANGE || v < 1 || v > VMM_MAX_VCPUS)
+		return cfg_error(e, ERANGE, o, "\"%s\" is out of range (1..%d)",
+				 val, VMM_MAX_VCPUS);
+	c->vcpus = (unsigned int)v;
+	return 0;
+}
+
+static int set_memory(struct vmm_config *c, const char *val,
+		      const struct cfg_origin *o, struct lerr *e)
+{
+	uint64_t v;
+	int r = parse_size(val, &v);
+
+	if (r == -ERANGE)
+		return cfg_error(e, ERANGE, o, "\"%s\" is too large", val);
+	if (r < 0)
+		return cfg_error(e, EINVAL, o, "\"%s\" is not a size", val);
+	if (v < GUEST_MEM_MIN)
+		return cfg_error(e, ERANGE, o,
+				 "\"%s\" is below the minimum of %lluM", val,
+				 GUEST_MEM_MIN >> 20);
+	if (v > GUEST_MEM_MAX)
+		return cfg_error(e, ERANGE, o,
+				 "\"%s\" is above the maximum of %lluG", val,
+				 GUEST_MEM_MAX >> 30);
+	if (v % 4096)
+		return cfg_error(e, EINVAL, o,
+				 "\"%s\" is not a multiple of 4K", val);
+	c->mem_bytes = v;
+	return 0;
+}
+
+static int set_console(struct vmm_config *c, const char *val,
+		       const struct cfg_origin *o, struct lerr *e)
+{
+	int r;
+
+	if (strcmp(val, "stdout") == 0) {
+		c->console = CONSOLE_STDOUT;
+	} else if (strcmp(val, "off") == 0) {
+		c->console = CONSOLE_OFF;
+	} else {
+		r = set_path(&c->console_path, val, o, e);
+		if (r < 0)
+			return r;
+		c->console = CONSOLE_FILE;
+		return 0;
+	}
+	free(c->console_path);
+	c->console_path = NULL;
+	return 0;
+}
+
+static int set_boot(struct vmm_config *c, const char *val,
+		    const struct cfg_origin *o, struct lerr *e)
+{
+	if (strcmp(val, "auto") == 0)
+		c->protocol = BOOT_AUTO;
+	else if (strcmp(val, "pvh") == 0)
+		c->protocol = BOOT_PVH;
+	else if (strcmp(val, "linux64") == 0)
+		c->protocol = BOOT_LINUX64;
+	else
+		return cfg_error(e, EINVAL, o,
+				 "\"%s\" is not one of auto, pvh, linux64",
+				 val);
+	return 0;
+}
+
+static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
+		   const struct cfg_origin *o, struct lerr *e)
+{
+	switch (k) {
+	case KEY_VCPUS:
+		return set_vcpus(c, val, o, e);
+	case KEY_MEMORY:
+		return set_memory(c, val, o, e);
+	case KEY_KERNEL:
+		return set_path(&c->kernel, val, o, e);
+	case KEY_INITRD:
+		return set_path(&c->initrd, val, o, e);
+	case KEY_CMDLINE:
+		return set_string(&c->cmdline, val, e);
+	case KEY_CONSOLE:
+		return set_console(c, val, o, e);
+	case KEY_BOOT:
+		return set_boot(c, val, o, e);
+	case KEY_COUNT:
+	default:
+		break;
+	}
+	return lerr_set(e, EINVAL, "internal: bad config key %d", (int)k);
+}
+
+/* iniparser reports syntax errors through a printf-like callback; keep the
+ * last one instead of letting the library print it. */
+static __thread char ini_last_error[256];
+
+__attribute__((format(printf, 1, 2))) static int ini_error_cb(const char *fmt,
+							       ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(ini_last_error, sizeof(ini_last_error), fmt, ap);
+	va_end(ap);
+	n = strlen(ini_last_error);
+	while (n && (ini_last_error[n - 1] == '\n' || ini_last_error[n - 1] == ' '))
+		ini_last_error[--n] = '\0';
+	return 0;
+}
+
+static void dictionary_freep(dictionary **d)
+{
+	if (*d)
+		iniparser_freedict(*d);
+}
+
+static int cfg_key_lookup(const char *name)
+{
+	int k;
+
+	for (k = 0; k < KEY_COUNT; k++) {
+		if (strcmp(name, cfg_key_name[k]) == 0)
+			return k;
+	}
+	return -1;
+}
+
+static int cfg_apply_file(struct vmm_config *c, const char *path,
+			  struct lerr *e)
+{
+	__attribute__((cleanup(dictionary_freep))) dictionary *d = NULL;
+	_cleanup_free_ const char **keys = NULL;
+	_cleanup_free_ char *dir = NULL;
+	struct cfg_origin o = { .file = path };
+	const char *slash;
+	int nsec, nkeys, i, r;
+	FILE *f;
+
+	/* iniparser cannot tell "missing" from "unreadable"; ask first. */
+	f = fopen(path, "r");
+	if (!f)
+		return lerr_set(e, errno, "\"%s\"", path);
+	fclose(f);
+
+	ini_last_error[0] = '\0';
+	iniparser_set_error_callback(ini_error_cb);
+	d = iniparser_load(path);
+	if (!d)
+		return lerr_set(e, EINVAL, "\"%s\": %s", path,
+				ini_last_error[0] ? ini_last_error
+						  : "cannot parse");
+	if (ini_last_error[0])
+		return lerr_set(e, EINVAL, "\"%s\": %s", path, ini_last_error);
+
+	slash = strrchr(path, '/');
+	dir = slash ? strndup(path, (size_t)(slash - path == 0 ? 1 : slash - path))
+		    : strdup(".");
+	if (!dir)
+		return lerr_set(e, ENOMEM, "out of memory");
+	o.dir = dir;
+
+	nsec = iniparser_getnsec(d);
+	for (i = 0; i < nsec; i++) {
+		const char *sec = iniparser_getsecname(d, i);
+
+		if (sec && strcmp(sec, "vm") != 0)
+			return lerr_set(e, EINVAL,
+					"\"%s\": unknown section [%s] (only [vm])",
+					path, sec);
+	}
+	/* Keys before any section are stored as ":key". */
+	for (i = 0; i < d->size; i++) {
+		if (d->key[i] && d->key[i][0] == ':')
+			return lerr_set(e, EINVAL,
+					"\"%s\": key \"%s\" outside the [vm] section",
+					path, d->key[i] + 1);
+	}
+	nkeys = iniparser_getsecnkeys(d, "vm");
+	if (nkeys <= 0)
+		return 0;
+	keys = calloc((size_t)nkeys, sizeof(*keys));
+	if (!keys)
+		return lerr_set(e, ENOMEM, "out of memory");
+	if (!iniparser_getseckeys(d, "vm", keys))
+		return lerr_set(e, EINVAL, "\"%s\": cannot list [vm]", path);
+
+	for (i = 0; i < nkeys; i++) {
+		const char *name = keys[i] + strlen("vm:");
+		const char *val = iniparser_getstring(d, keys[i], NULL);
+		int k = cfg_key_lookup(name);
+
+		if (k < 0)
+			return lerr_set(e, EINVAL, "\"%s\": [vm] unknown key \"%s\"",
+					path, name);
+		o.key = name;
+		r = cfg_set(c, (enum cfg_key)k, val ? val : "", &o, e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int cfg_defaults(struct vmm_config *c, struct lerr *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->vcpus = 1;
+	c->mem_bytes = DEFAULT_MEM_BYTES;
+	c->console = CONSOLE_STDOUT;
+	c->protocol = BOOT_AUTO;
+	return set_string(&c->cmdline, DEFAULT_CMDLINE, e);
+}
+
+enum { OPT_HELP = 'h', OPT_CONFIG = 0x100, OPT_KEY_BASE = 0x200 };
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "kernel", required_argument, NULL, OPT_KEY_BASE + KEY_KERNEL },
+	{ "initrd", required_argument, NULL, OPT_KEY_BASE + KEY_INITRD },
+	{ "cmdline", required_argument, NULL, OPT_KEY_BASE + KEY_CMDLINE },
+	{ "cpus", required_argument, NULL, OPT_KEY_BASE + KEY_VCPUS },
+	{ "vcpus", required_argument, NULL, OPT_KEY_BASE + KEY_VCPUS },
+	{ "memory", required_argument, NULL, OPT_KEY_BASE + KEY_MEMORY },
+	{ "console", required_argument, NULL, OPT_KEY_BASE + KEY_CONSOLE },
+	{ "boot", required_argument, NULL, OPT_KEY_BASE + KEY_BOOT },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cfg_parse(struct vmm_config *c, int argc, char **argv,
+		     struct lerr *e)
+{
+	const char *flag_val[KEY_COUNT] = { NULL };
+	const char *config_file = NULL;
+	int opt, k, r;
+
+	optind = 0; /* full re-initialisation: callers may parse twice */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", long_options, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			return 1;
+		case OPT_CONFIG:
+			config_file = optarg;
+			break;
+		case ':':
+			return lerr_set(e, EINVAL, "%s: missing argument",
+					argv[optind - 1]);
+		case '?':
+			return lerr_set(e, EINVAL,
+					"unknown option \"%s\" (see --help)",
+					argv[optind - 1]);
+		default:
+			if (opt < OPT_KEY_BASE || opt >= OPT_KEY_BASE + KEY_COUNT)
+				return lerr_set(e, EINVAL,
+						"internal: option %d", opt);
+			flag_val[opt - OPT_KEY_BASE] = optarg;
+			break;
+		}
+	}
+	if (optind < argc)
+		return lerr_set(e, EINVAL, "unexpected argument \"%s\"",
+				argv[optind]);
+
+	if (config_file) {
+		r = set_string(&c->config_file, config_file, e);
+		if (r < 0)
+			return r;
+		r = cfg_apply_file(c, config_file, e);
+		if (r < 0)
+			return r;
+	}
+	for (k = 0; k < KEY_COUNT; k++) {
+		struct cfg_origin o = { .flag = cfg_flag_name[k] };
+
+		if (!flag_val[k])
+			continue;
+		r = cfg_set(c, (enum cfg_key)k, flag_val[k], &o, e);
+		if (r < 0)
+			return r;
+	}
+	if (!c->kernel)
+		return lerr_set(e, EINVAL,
+				"no kernel: pass --kernel PATH or set [vm] kernel");
+	return 0;
+}
+
+int vmm_config_parse(struct vmm_config *c, int argc, char **argv,
+		     struct lerr *e)
+{
+	int r = cfg_defaults(c, e);
+
+	if (r == 0)
+		r = cfg_parse(c, argc, argv, e);
+	if (r != 0)
+		vmm_config_free(c);
+	if (r == 1) /* --help: leave a usable default config behind */
+		r = cfg_defaults(c, e) < 0 ? -ENOMEM : 1;
+	return r;
+}
+
+void vmm_config_free(struct vmm_config *c)
+{
+	free(c->kernel);
+	free(c->initrd);
+	free(c->cmdline);
+	free(c->console_path);
+	free(c->config_file);
+	memset(c, 0, sizeof(*c));
+}
