@@ -1,0 +1,122 @@
+/* fixture.c - see fixture.h. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+
+void fix_elf_init(struct fix_elf *f, bool with_pvh, unsigned int desc_size)
+{
+	Elf64_Ehdr *eh = fix_ehdr(f);
+	Elf64_Phdr *load = fix_phdr(f, 0), *note = fix_phdr(f, 1);
+	uint8_t *n = f->bytes + FIX_NOTE_OFF;
+	uint32_t hdr[3] = { 4, desc_size, 18 };
+	uint64_t desc = FIX_PVH_ENTRY;
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	f->len = FIX_SIZE;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = FIX_ENTRY;
+	eh->e_phoff = sizeof(Elf64_Ehdr);
+	eh->e_ehsize = sizeof(Elf64_Ehdr);
+	eh->e_phentsize = sizeof(Elf64_Phdr);
+	eh->e_phnum = 2;
+
+	load->p_type = PT_LOAD;
+	load->p_flags = PF_R | PF_X;
+	load->p_offset = FIX_DATA_OFF;
+	load->p_vaddr = 0xffffffff81000000ULL;
+	load->p_paddr = FIX_LOAD_PADDR;
+	load->p_filesz = FIX_FILESZ;
+	load->p_memsz = FIX_MEMSZ;
+	load->p_align = 0x200000;
+	for (i = 0; i < FIX_FILESZ; i++)
+		f->bytes[FIX_DATA_OFF + i] = (uint8_t)(i ^ 0x5a);
+
+	if (!with_pvh) {
+		note->p_type = PT_NULL;
+		return;
+	}
+	memcpy(n, hdr, sizeof(hdr));
+	memcpy(n + 12, "Xen", 4);
+	memcpy(n + 16, &desc, desc_size);
+	note->p_type = PT_NOTE;
+	note->p_offset = FIX_NOTE_OFF;
+	note->p_filesz = 16 + ((desc_size + 3) & ~3u);
+	note->p_align = 4;
+}
+
+static char dir[64];
+
+static const char *fix_dir(void)
+{
+
+	if (!dir[0]) {
+		strcpy(dir, "/tmp/lighter-unit-XXXXXX");
+		if (!mkdtemp(dir))
+			abort();
+	}
+	return dir;
+}
+
+char *fix_write_file(const char *name, const void *buf, size_t len)
+{
+	char *path;
+	FILE *fp;
+
+	if (asprintf(&path, "%s/%s", fix_dir(), name) < 0)
+		abort();
+	fp = fopen(path, "w");
+	if (!fp || (len && fwrite(buf, 1, len, fp) != len) || fclose(fp))
+		abort();
+	return path;
+}
+
+char *fix_write_pattern(const char *name, size_t len, uint8_t seed)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	char *path;
+	size_t i;
+
+	if (!buf)
+		abort();
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seed + i * 7);
+	path = fix_write_file(name, buf, len);
+	free(buf);
+	return path;
+}
+
+void fix_cleanup(void)
+{
+	struct dirent *de;
+	DIR *d;
+
+	if (!dir[0])
+		return;
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d))) {
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dirfd(d), de->d_name, 0);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+	dir[0] = '\0';
+}
+
+const char *fix_dir_path(void)
+{
+	return fix_dir();
+}
