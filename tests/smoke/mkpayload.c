@@ -1,0 +1,247 @@
+/* mkpayload.c - writes the tiny guests of the smoke suite.
+ *
+ * Each payload is an ELF64 executable with one PT_LOAD segment of
+ * hand-assembled 32-bit code at 1 MiB and a PT_NOTE carrying the
+ * Xen/XEN_ELFNOTE_PHYS32_ENTRY (type 18) note, so lighter-vmm's ordinary
+ * PVH path enters it in flat 32-bit protected mode, paging off, as it
+ * would a vmlinux.  Nothing here depends on the VMM's sources: the file
+ * format is the contract.
+ *
+ *   mkpayload NAME OUTPUT      NAME: hello timer triple reset mmio spin */
+#include <elf.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOAD_ADDR 0x100000u
+#define CODE_OFFSET 0x100u /* file offset of the segment */
+#define CODE_MAX 0x400u
+#define DATA_OFFSET 0x300u /* in-segment offset of payload data */
+
+#define XEN_ELFNOTE_PHYS32_ENTRY 18
+
+#define SERIAL_PORT 0x3f8
+#define DEBUG_PORT 0x3f0
+#define PORT_BOOT_READY 123
+#define PORT_POWEROFF 124
+#define UNCLAIMED_MMIO 0xd0000000u
+
+struct code {
+	uint8_t b[CODE_MAX];
+	unsigned int n;
+};
+
+static void emit(struct code *c, const uint8_t *bytes, unsigned int len)
+{
+	if (c->n + len > DATA_OFFSET) {
+		fprintf(stderr, "mkpayload: code too long\n");
+		exit(1);
+	}
+	memcpy(c->b + c->n, bytes, len);
+	c->n += len;
+}
+
+#define EMIT(c, ...)                                                           \
+	do {                                                                   \
+		const uint8_t _b[] = { __VA_ARGS__ };                          \
+		emit(c, _b, sizeof(_b));                                       \
+	} while (0)
+
+#define LE32(v)                                                                \
+	(uint8_t)(v), (uint8_t)((v) >> 8), (uint8_t)((v) >> 16),              \
+		(uint8_t)((v) >> 24)
+
+/* mov dx, imm16 */
+static void mov_dx(struct code *c, uint16_t port)
+{
+	EMIT(c, 0x66, 0xba, (uint8_t)port, (uint8_t)(port >> 8));
+}
+
+/* mov al, imm8 ; out dx, al */
+static void out_al(struct code *c, uint8_t v)
+{
+	EMIT(c, 0xb0, v, 0xee);
+}
+
+/* One out per character: no loop, no stack, no data segment needed. */
+static void serial_puts(struct code *c, const char *s)
+{
+	mov_dx(c, SERIAL_PORT);
+	while (*s)
+		out_al(c, (uint8_t)*s++);
+}
+
+static void debug_port(struct code *c, uint8_t v)
+{
+	mov_dx(c, DEBUG_PORT);
+	out_al(c, v);
+}
+
+/* 1: hlt ; jmp 1b -- interrupts are off at PVH entry, so this parks the
+ * vCPU for good (until the VMM kicks it out to stop the VM). */
+static void halt_forever(struct code *c)
+{
+	EMIT(c, 0xf4, 0xeb, 0xfd);
+}
+
+static void payload_hello(struct code *c)
+{
+	serial_puts(c, "hello\n");
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+}
+
+static void payload_timer(struct code *c)
+{
+	debug_port(c, PORT_BOOT_READY);
+	out_al(c, PORT_POWEROFF); /* dx still holds the debug port */
+	halt_forever(c);
+}
+
+static void payload_triple(struct code *c)
+{
+	uint32_t idtr = LOAD_ADDR + DATA_OFFSET; /* 6 zero bytes: limit 0 */
+
+	/* lidt [idtr]: an IDT with no room for any vector. */
+	EMIT(c, 0x0f, 0x01, 0x1d, LE32(idtr));
+	/* ud2: #UD cannot be delivered -> #GP cannot either -> #DF cannot
+	 * either -> triple fault -> shutdown.  (ud2 rather than int3: PVM's
+	 * instruction emulator gives up on int3 with an emulation failure.) */
+	EMIT(c, 0x0f, 0x0b);
+	/* int3: same road, should ud2 ever return. */
+	EMIT(c, 0xcc);
+	halt_forever(c);
+}
+
+static void payload_reset(struct code *c)
+{
+	/* mov al, 0xfe ; out 0x64, al: pulse the reset line (reboot=k). */
+	EMIT(c, 0xb0, 0xfe, 0xe6, 0x64);
+	halt_forever(c);
+}
+
+static void payload_mmio(struct code *c)
+{
+	unsigned int jne_at;
+
+	/* mov eax, [0xd0000000]: unclaimed MMIO reads back all-ones. */
+	EMIT(c, 0xa1, LE32(UNCLAIMED_MMIO));
+	/* cmp eax, -1 */
+	EMIT(c, 0x83, 0xf8, 0xff);
+	/* jne bad (rel8 patched below) */
+	jne_at = c->n;
+	EMIT(c, 0x75, 0x00);
+	/* mov [0xd0000000], eax: unclaimed write, dropped. */
+	EMIT(c, 0xa3, LE32(UNCLAIMED_MMIO));
+	/* mov byte [0xd0000004], 0x5a */
+	EMIT(c, 0xc6, 0x05, LE32(UNCLAIMED_MMIO + 4), 0x5a);
+	/* mov word ax, [0xd0000006] ; a 2-byte read too */
+	EMIT(c, 0x66, 0xa1, LE32(UNCLAIMED_MMIO + 6));
+	serial_puts(c, "mmio ok\n");
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+	/* bad: */
+	c->b[jne_at + 1] = (uint8_t)(c->n - (jne_at + 2));
+	serial_puts(c, "mmio bad\n");
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+}
+
+static void payload_spin(struct code *c)
+{
+	/* 1: jmp 1b -- busy, never exits to the VMM on its own. */
+	EMIT(c, 0xeb, 0xfe);
+}
+
+static const struct {
+	const char *name;
+	void (*build)(struct code *c);
+} payloads[] = {
+	{ "hello", payload_hello }, { "timer", payload_timer },
+	{ "triple", payload_triple }, { "reset", payload_reset },
+	{ "mmio", payload_mmio },   { "spin", payload_spin },
+};
+
+struct pvh_note {
+	Elf64_Nhdr hdr;
+	char name[4];   /* "Xen\0" */
+	uint64_t entry; /* 8-byte descriptor, as Linux's _ASM_PTR emits */
+};
+
+struct elf_headers {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[2];
+	struct pvh_note note;
+};
+
+static int write_elf(const char *path, const struct code *c)
+{
+	struct elf_headers h;
+	uint8_t image[CODE_OFFSET + CODE_MAX];
+	FILE *f;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.eh.e_ident, ELFMAG, SELFMAG);
+	h.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	h.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	h.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	h.eh.e_type = ET_EXEC;
+	h.eh.e_machine = EM_X86_64;
+	h.eh.e_version = EV_CURRENT;
+	h.eh.e_entry = LOAD_ADDR;
+	h.eh.e_phoff = offsetof(struct elf_headers, ph);
+	h.eh.e_ehsize = sizeof(h.eh);
+	h.eh.e_phentsize = sizeof(h.ph[0]);
+	h.eh.e_phnum = 2;
+
+	h.ph[0].p_type = PT_LOAD;
+	h.ph[0].p_flags = PF_R | PF_W | PF_X;
+	h.ph[0].p_offset = CODE_OFFSET;
+	h.ph[0].p_vaddr = h.ph[0].p_paddr = LOAD_ADDR;
+	h.ph[0].p_filesz = h.ph[0].p_memsz = CODE_MAX;
+	h.ph[0].p_align = 0x100;
+
+	h.ph[1].p_type = PT_NOTE;
+	h.ph[1].p_flags = PF_R;
+	h.ph[1].p_offset = offsetof(struct elf_headers, note);
+	h.ph[1].p_filesz = sizeof(h.note);
+	h.ph[1].p_align = 4;
+	h.note.hdr.n_namesz = 4;
+	h.note.hdr.n_descsz = 8;
+	h.note.hdr.n_type = XEN_ELFNOTE_PHYS32_ENTRY;
+	memcpy(h.note.name, "Xen", 4);
+	h.note.entry = LOAD_ADDR;
+
+	_Static_assert(sizeof(h) <= CODE_OFFSET, "headers overlap the code");
+	memset(image, 0, sizeof(image));
+	memcpy(image, &h, sizeof(h));
+	memcpy(image + CODE_OFFSET, c->b, sizeof(c->b));
+
+	f = fopen(path, "wb");
+	if (!f || fwrite(image, sizeof(image), 1, f) != 1 || fclose(f) != 0) {
+		perror(path);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct code c;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: mkpayload NAME OUTPUT\n");
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		if (strcmp(argv[1], payloads[i].name) != 0)
+			continue;
+		memset(&c, 0, sizeof(c));
+		payloads[i].build(&c);
+		return write_elf(argv[2], &c);
+	}
+	fprintf(stderr, "mkpayload: unknown payload \"%s\"\n", argv[1]);
+	return 2;
+}
