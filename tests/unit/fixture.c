@@ -120,3 +120,43 @@ const char *fix_dir_path(void)
 {
 	return fix_dir();
 }
+
+bool fix_seg_matches_gdt(const struct guest_mem *m, const struct kvm_sregs *s,
+			 const struct kvm_segment *seg, char *why, size_t len)
+{
+	const uint8_t *gdt;
+	uint64_t d;
+	uint32_t base, limit;
+	unsigned int access, flags;
+
+	if ((uint32_t)seg->selector + 7 > s->gdt.limit) {
+		snprintf(why, len, "selector 0x%x beyond GDT limit 0x%x",
+			 seg->selector, s->gdt.limit);
+		return false;
+	}
+	gdt = guest_mem_ptr(m, s->gdt.base + seg->selector, 8);
+	if (!gdt) {
+		snprintf(why, len, "GDT at 0x%llx not in guest RAM",
+			 (unsigned long long)s->gdt.base);
+		return false;
+	}
+	memcpy(&d, gdt, 8);
+	base = (uint32_t)(((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000));
+	limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
+	access = (unsigned int)(d >> 40) & 0xff;
+	flags = (unsigned int)(d >> 52) & 0xf;
+	if (flags & 8)
+		limit = (limit << 12) | 0xfff;
+	if (base != seg->base || limit != seg->limit ||
+	    (access & 0xf) != seg->type || ((access >> 4) & 1) != seg->s ||
+	    ((access >> 5) & 3) != seg->dpl || (access >> 7) != seg->present ||
+	    (flags & 1) != seg->avl || ((flags >> 1) & 1) != seg->l ||
+	    ((flags >> 2) & 1) != seg->db || ((flags >> 3) & 1) != seg->g) {
+		snprintf(why, len,
+			 "selector 0x%x: GDT base 0x%x limit 0x%x access 0x%x flags 0x%x vs segment base 0x%llx limit 0x%x type %u",
+			 seg->selector, base, limit, access, flags,
+			 (unsigned long long)seg->base, seg->limit, seg->type);
+		return false;
+	}
+	return true;
+}

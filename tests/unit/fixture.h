@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/kvm.h>
+
+#include "guest-mem.h"
+
 #define FIX_LOAD_PADDR 0x1000000ULL /* 16 MiB, like a real vmlinux */
 #define FIX_ENTRY FIX_LOAD_PADDR
 #define FIX_PVH_ENTRY (FIX_LOAD_PADDR + 0x40)
@@ -44,6 +48,11 @@ char *fix_write_file(const char *name, const void *buf, size_t len);
 
 /* Write a file of len bytes filled with a byte pattern. */
 char *fix_write_pattern(const char *name, size_t len, uint8_t seed);
+
+/* Does seg match the descriptor its selector picks from the GDT that
+ * sregs->gdt points at in guest memory?  On mismatch, why is filled. */
+bool fix_seg_matches_gdt(const struct guest_mem *m, const struct kvm_sregs *s,
+			 const struct kvm_segment *seg, char *why, size_t len);
 
 /* The private temp dir (created on first use). */
 const char *fix_dir_path(void);
