@@ -318,10 +318,17 @@ static bool vcpu_handle_exit(struct vcpu *c)
 	}
 	case KVM_EXIT_INTR:
 		return true;
-	case KVM_EXIT_SHUTDOWN:
+	case KVM_EXIT_SHUTDOWN: {
+		/* The registers still hold the state that faulted. */
+		struct kvm_regs regs;
+
+		if (ioctl(c->fd, KVM_GET_REGS, &regs) < 0)
+			regs.rip = 0;
 		vcpus_stop(c->set, VM_STOP_TRIPLE_FAULT,
-			   "guest triple fault (vCPU %u)", c->id);
+			   "guest triple fault (vCPU %u, rip 0x%llx)", c->id,
+			   (unsigned long long)regs.rip);
 		return false;
+	}
 	case KVM_EXIT_HLT:
 		/* Only without an in-kernel LAPIC, i.e. never here; a halted
 		 * uniprocessor machine is as good as off. */

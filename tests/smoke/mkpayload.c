@@ -7,7 +7,8 @@
  * would a vmlinux.  Nothing here depends on the VMM's sources: the file
  * format is the contract.
  *
- *   mkpayload NAME OUTPUT      NAME: hello timer triple reset mmio spin */
+ *   mkpayload NAME OUTPUT
+ *   NAME: hello timer triple reset mmio spin irq */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,9 @@
 #define CODE_OFFSET 0x100u /* file offset of the segment */
 #define CODE_MAX 0x400u
 #define DATA_OFFSET 0x300u /* in-segment offset of payload data */
+#define SEG_MEMSZ 0x2000u  /* zero-filled beyond CODE_MAX: IDT, stack */
+#define IDT_ADDR (LOAD_ADDR + 0x1000u)
+#define STACK_TOP (LOAD_ADDR + SEG_MEMSZ)
 
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
 
@@ -27,6 +31,10 @@
 #define PORT_BOOT_READY 123
 #define PORT_POWEROFF 124
 #define UNCLAIMED_MMIO 0xd0000000u
+#define IOAPIC_BASE 0xfec00000u
+#define LAPIC_BASE 0xfee00000u
+#define SERIAL_IRQ 4
+#define SERIAL_VECTOR 0x24
 
 struct code {
 	uint8_t b[CODE_MAX];
@@ -149,6 +157,106 @@ static void payload_mmio(struct code *c)
 	halt_forever(c);
 }
 
+/* mov dword [addr], imm32 */
+static void store32(struct code *c, uint32_t addr, uint32_t v)
+{
+	EMIT(c, 0xc7, 0x05, LE32(addr), LE32(v));
+}
+
+static void patch32(struct code *c, unsigned int at, uint32_t v)
+{
+	const uint8_t b[] = { LE32(v) };
+
+	memcpy(c->b + at, b, sizeof(b));
+}
+
+/* Interrupt-driven transmit, the way Linux's 8250 tty output works:
+ * IOAPIC pin 4 -> vector 0x24, IER.THRI on, and the handler sends one
+ * byte per THR-empty interrupt until the message ends, then powers off.
+ * If IRQ 4 never fires the guest sleeps in hlt forever. */
+static void payload_irq(struct code *c)
+{
+	const uint32_t idtr_addr = LOAD_ADDR + DATA_OFFSET;
+	const uint32_t msg_addr = idtr_addr + 0x10;
+	const uint32_t gate = IDT_ADDR + SERIAL_VECTOR * 8;
+	const char msg[] = "irq ok\n";
+	unsigned int handler_imm, jz_at;
+
+	/* The IDT descriptor and the message live in the data area. */
+	c->b[DATA_OFFSET + 0] = (uint8_t)(SERIAL_VECTOR * 8 + 7); /* limit */
+	c->b[DATA_OFFSET + 1] = (uint8_t)((SERIAL_VECTOR * 8 + 7) >> 8);
+	patch32(c, DATA_OFFSET + 2, IDT_ADDR);
+	memcpy(c->b + DATA_OFFSET + 0x10, msg, sizeof(msg));
+
+	/* mov esp, STACK_TOP: PVH enters with no stack. */
+	EMIT(c, 0xbc, LE32(STACK_TOP));
+	/* mov eax, handler (patched below) */
+	EMIT(c, 0xb8);
+	handler_imm = c->n;
+	EMIT(c, LE32(0));
+	/* mov [gate+0], ax: offset 15:0 */
+	EMIT(c, 0x66, 0xa3, LE32(gate));
+	/* shr eax, 16 ; mov [gate+6], ax: offset 31:16 */
+	EMIT(c, 0xc1, 0xe8, 0x10);
+	EMIT(c, 0x66, 0xa3, LE32(gate + 6));
+	/* mov ax, cs ; mov [gate+2], ax: the selector PVH entry gave us */
+	EMIT(c, 0x66, 0x8c, 0xc8);
+	EMIT(c, 0x66, 0xa3, LE32(gate + 2));
+	/* mov byte [gate+5], 0x8e: present, DPL 0, 32-bit interrupt gate */
+	EMIT(c, 0xc6, 0x05, LE32(gate + 5), 0x8e);
+	/* lidt [idtr] */
+	EMIT(c, 0x0f, 0x01, 0x1d, LE32(idtr_addr));
+	/* LAPIC SVR = 0x1ff: software-enable the LAPIC (spurious vector
+	 * 0xff) or it drops every interrupt. */
+	store32(c, LAPIC_BASE + 0xf0, 0x1ff);
+	/* IOAPIC redirection entry for pin 4: vector 0x24, fixed, edge,
+	 * active high, unmasked, to APIC id 0 (IOREGSEL, then IOWIN). */
+	store32(c, IOAPIC_BASE + 0x00, 0x10 + 2 * SERIAL_IRQ);
+	store32(c, IOAPIC_BASE + 0x10, SERIAL_VECTOR);
+	store32(c, IOAPIC_BASE + 0x00, 0x10 + 2 * SERIAL_IRQ + 1);
+	store32(c, IOAPIC_BASE + 0x10, 0);
+	/* mov al, 0xff ; out 0x21, al ; out 0xa1, al: mask both 8259s.
+	 * KVM_IRQ_LINE drives the PIC as well as the IOAPIC, and the BSP's
+	 * LINT0 is ExtINT, so an unmasked, unprogrammed PIC would deliver
+	 * IRQ 4 a second time as vector 4.  Linux masks it the same way. */
+	EMIT(c, 0xb0, 0xff, 0xe6, 0x21, 0xe6, 0xa1);
+	/* mov esi, msg: the handler's cursor */
+	EMIT(c, 0xbe, LE32(msg_addr));
+	/* MCR = DTR|RTS|OUT2 (OUT2 gates the IRQ on a PC) */
+	mov_dx(c, SERIAL_PORT + 4);
+	out_al(c, 0x0b);
+	/* IER = THRI: THR is empty, so this interrupts right away */
+	mov_dx(c, SERIAL_PORT + 1);
+	out_al(c, 0x02);
+	/* sti ; then 1: hlt ; jmp 1b */
+	EMIT(c, 0xfb);
+	halt_forever(c);
+
+	/* handler: never returns with iret (PVM's emulator cannot do it);
+	 * each interrupt drops its frame and goes back to the idle loop. */
+	patch32(c, handler_imm, LOAD_ADDR + c->n);
+	/* mov dx, IIR ; in al, dx: acknowledges the THR-empty interrupt */
+	mov_dx(c, SERIAL_PORT + 2);
+	EMIT(c, 0xec);
+	/* lodsb ; test al, al ; jz done */
+	EMIT(c, 0xac, 0x84, 0xc0);
+	jz_at = c->n;
+	EMIT(c, 0x74, 0x00);
+	/* mov dx, THR ; out dx, al: raises the next THR-empty interrupt */
+	mov_dx(c, SERIAL_PORT);
+	EMIT(c, 0xee);
+	/* LAPIC EOI = 0 */
+	store32(c, LAPIC_BASE + 0xb0, 0);
+	/* mov esp, STACK_TOP ; sti ; 1: hlt ; jmp 1b */
+	EMIT(c, 0xbc, LE32(STACK_TOP));
+	EMIT(c, 0xfb);
+	halt_forever(c);
+	/* done: power off */
+	c->b[jz_at + 1] = (uint8_t)(c->n - (jz_at + 2));
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+}
+
 static void payload_spin(struct code *c)
 {
 	/* 1: jmp 1b -- busy, never exits to the VMM on its own. */
@@ -162,6 +270,7 @@ static const struct {
 	{ "hello", payload_hello }, { "timer", payload_timer },
 	{ "triple", payload_triple }, { "reset", payload_reset },
 	{ "mmio", payload_mmio },   { "spin", payload_spin },
+	{ "irq", payload_irq },
 };
 
 struct pvh_note {
@@ -200,7 +309,8 @@ static int write_elf(const char *path, const struct code *c)
 	h.ph[0].p_flags = PF_R | PF_W | PF_X;
 	h.ph[0].p_offset = CODE_OFFSET;
 	h.ph[0].p_vaddr = h.ph[0].p_paddr = LOAD_ADDR;
-	h.ph[0].p_filesz = h.ph[0].p_memsz = CODE_MAX;
+	h.ph[0].p_filesz = CODE_MAX;
+	h.ph[0].p_memsz = SEG_MEMSZ;
 	h.ph[0].p_align = 0x100;
 
 	h.ph[1].p_type = PT_NOTE;

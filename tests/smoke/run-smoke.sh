@@ -85,6 +85,12 @@ smp-4)
 	[ "$(cat "$out")" = hello ] || fail "console output is not \"hello\""
 	expect_err '^lighter-vmm: guest powered off$'
 	;;
+serial-irq)
+	run 0 --kernel "$payloads/irq.elf"
+	[ "$(cat "$out")" = "irq ok" ] ||
+		fail "interrupt-driven output is not \"irq ok\""
+	expect_err '^lighter-vmm: guest powered off$'
+	;;
 console-off)
 	run 0 --kernel "$payloads/hello.elf" --console off
 	[ ! -s "$out" ] || fail "console off, yet stdout is not empty"
