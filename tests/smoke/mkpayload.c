@@ -8,7 +8,7 @@
  * format is the contract.
  *
  *   mkpayload NAME OUTPUT
- *   NAME: hello timer triple reset mmio spin irq */
+ *   NAME: hello timer triple reset mmio spin irq panic */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,6 +121,15 @@ static void payload_triple(struct code *c)
 	/* int3: same road, should ud2 ever return. */
 	EMIT(c, 0xcc);
 	halt_forever(c);
+}
+
+/* What a dying Linux prints (time stamp, "\r\n" from the 8250 console),
+ * then the triple fault that reboot=t turns a panic into. */
+static void payload_panic(struct code *c)
+{
+	serial_puts(c, "booting\r\n[    0.271828] Kernel panic - not syncing: "
+		       "smoke test\r\n");
+	payload_triple(c);
 }
 
 static void payload_reset(struct code *c)
@@ -270,7 +279,7 @@ static const struct {
 	{ "hello", payload_hello }, { "timer", payload_timer },
 	{ "triple", payload_triple }, { "reset", payload_reset },
 	{ "mmio", payload_mmio },   { "spin", payload_spin },
-	{ "irq", payload_irq },
+	{ "irq", payload_irq },     { "panic", payload_panic },
 };
 
 struct pvh_note {

@@ -71,6 +71,11 @@ triple-fault)
 	run 2 --kernel "$payloads/triple.elf"
 	expect_err '^lighter-vmm: guest triple fault'
 	;;
+guest-panic)
+	run 2 --kernel "$payloads/panic.elf"
+	expect_err '^lighter-vmm: guest panic: Kernel panic - not syncing: smoke test$'
+	expect_out 'booting'
+	;;
 i8042-reset)
 	run 0 --kernel "$payloads/reset.elf"
 	expect_err '^lighter-vmm: guest requested reset$'
