@@ -37,7 +37,7 @@ int boot_setup_gdt(struct guest_mem *m, uint16_t code_flags,
 	struct kvm_segment data;
 
 	if (!gdt || !idt)
-		return lerr_set(e, EFAULT, "boot GDT outside guest RAM");
+		return lerr_fail(e, EFAULT, "boot GDT outside guest RAM");
 	memset(gdt, 0, GDT_ENTRIES * 8);
 	gdt[GDT_SLOT_CODE] = gdt_entry(code_flags, 0, 0xfffff);
 	gdt[GDT_SLOT_DATA] = gdt_entry(DESC_DATA, 0, 0xfffff);
@@ -73,12 +73,12 @@ static int boot_place_cmdline(struct guest_mem *m, const char *cmdline,
 	char *dst;
 
 	if (len >= LAYOUT_CMDLINE_MAX)
-		return lerr_set(e, E2BIG,
+		return lerr_fail(e, E2BIG,
 				"kernel command line is longer than %llu bytes",
 				LAYOUT_CMDLINE_MAX - 1);
 	dst = guest_mem_ptr(m, LAYOUT_CMDLINE, LAYOUT_CMDLINE_MAX);
 	if (!dst)
-		return lerr_set(e, EFAULT, "command line outside guest RAM");
+		return lerr_fail(e, EFAULT, "command line outside guest RAM");
 	memset(dst, 0, LAYOUT_CMDLINE_MAX);
 	memcpy(dst, cmdline, len);
 	p->cmdline_gpa = LAYOUT_CMDLINE;
@@ -98,21 +98,21 @@ static int boot_place_initrd(struct guest_mem *m, const char *path,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return lerr_set(e, errno, "\"%s\"", path);
+		return lerr_set(e, errno, "initramfs \"%s\"", path);
 	if (fstat(fd, &st) < 0)
-		return lerr_set(e, errno, "\"%s\"", path);
+		return lerr_set(e, errno, "initramfs \"%s\"", path);
 	if (!S_ISREG(st.st_mode))
-		return lerr_set(e, EINVAL, "\"%s\": not a regular file", path);
+		return lerr_fail(e, EINVAL, "\"%s\": not a regular file", path);
 	size = (uint64_t)st.st_size;
 	if (size == 0)
-		return lerr_set(e, EINVAL, "\"%s\": empty initramfs", path);
+		return lerr_fail(e, EINVAL, "\"%s\": empty initramfs", path);
 
 	lowest = ALIGN_UP(kernel_end, LAYOUT_PAGE_SIZE);
 	if (lowest < LAYOUT_KERNEL_MIN)
 		lowest = LAYOUT_KERNEL_MIN;
 	if (lowest >= low_end || size > low_end - lowest ||
 	    ALIGN_DOWN(low_end - size, LAYOUT_PAGE_SIZE) < lowest)
-		return lerr_set(e, ENOSPC,
+		return lerr_fail(e, ENOSPC,
 				"\"%s\": initramfs of %llu bytes does not fit in low RAM above the kernel (0x%llx..0x%llx)",
 				path, (unsigned long long)size,
 				(unsigned long long)lowest,
@@ -120,7 +120,7 @@ static int boot_place_initrd(struct guest_mem *m, const char *path,
 	gpa = ALIGN_DOWN(low_end - size, LAYOUT_PAGE_SIZE);
 	dst = guest_mem_ptr(m, gpa, size);
 	if (!dst)
-		return lerr_set(e, EFAULT, "\"%s\": initramfs outside guest RAM",
+		return lerr_fail(e, EFAULT, "\"%s\": initramfs outside guest RAM",
 				path);
 	for (uint64_t done = 0; done < size;) {
 		ssize_t n = pread(fd, dst + done, size - done, (off_t)done);
@@ -130,7 +130,7 @@ static int boot_place_initrd(struct guest_mem *m, const char *path,
 		if (n < 0)
 			return lerr_set(e, errno, "\"%s\": read", path);
 		if (n == 0)
-			return lerr_set(e, EIO, "\"%s\": file shrank while reading",
+			return lerr_fail(e, EIO, "\"%s\": file shrank while reading",
 					path);
 		done += (uint64_t)n;
 	}
@@ -149,7 +149,7 @@ static int boot_choose_protocol(const struct boot_image *img,
 		return 0;
 	case BOOT_PVH:
 		if (!k->has_pvh)
-			return lerr_set(e, ENOEXEC,
+			return lerr_fail(e, ENOEXEC,
 					"\"%s\": PVH boot asked for but the kernel has no XEN_ELFNOTE_PHYS32_ENTRY note",
 					img->kernel_path);
 		*out = BOOT_PVH;
@@ -160,7 +160,7 @@ static int boot_choose_protocol(const struct boot_image *img,
 	default:
 		break;
 	}
-	return lerr_set(e, EINVAL, "unknown boot protocol %d",
+	return lerr_fail(e, EINVAL, "unknown boot protocol %d",
 			(int)img->protocol);
 }
 
@@ -174,9 +174,9 @@ int boot_load(struct guest_mem *m, const struct boot_image *img,
 
 	memset(&plan, 0, sizeof(plan));
 	if (!img->kernel_path)
-		return lerr_set(e, EINVAL, "no kernel given");
+		return lerr_fail(e, EINVAL, "no kernel given");
 	if (img->nr_vcpus < 1 || img->nr_vcpus > MPTABLE_MAX_CPUS)
-		return lerr_set(e, EINVAL, "%u vCPUs: must be 1..%d",
+		return lerr_fail(e, EINVAL, "%u vCPUs: must be 1..%d",
 				img->nr_vcpus, MPTABLE_MAX_CPUS);
 
 	r = elf_load(m, img->kernel_path, &k, e);
@@ -197,7 +197,7 @@ int boot_load(struct guest_mem *m, const struct boot_image *img,
 	}
 	r = e820_build(m, plan.e820, E820_MAX_ENTRIES);
 	if (r < 0)
-		return lerr_set(e, -r, "e820 map");
+		return lerr_fail(e, -r, "e820 map does not fit");
 	plan.nr_e820 = (unsigned int)r;
 	r = mptable_write(m, img->nr_vcpus, e);
 	if (r < 0)

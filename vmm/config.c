@@ -126,12 +126,9 @@ cfg_error(struct lerr *e, int err, const struct cfg_origin *o,
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	if (o->flag)
-		lerr_set(e, 0, "%s: %s", o->flag, detail);
-	else
-		lerr_set(e, 0, "\"%s\": [vm] %s: %s", o->file, o->key, detail);
-	if (e)
-		e->code = err;
-	return -err;
+		return lerr_fail(e, err, "%s: %s", o->flag, detail);
+	return lerr_fail(e, err, "\"%s\": [vm] %s: %s", o->file, o->key,
+			 detail);
 }
 
 static int set_string(char **dst, const char *val, struct lerr *e)
@@ -139,7 +136,7 @@ static int set_string(char **dst, const char *val, struct lerr *e)
 	char *copy = strdup(val);
 
 	if (!copy)
-		return lerr_set(e, ENOMEM, "out of memory");
+		return lerr_fail(e, ENOMEM, "out of memory");
 	free(*dst);
 	*dst = copy;
 	return 0;
@@ -157,7 +154,7 @@ static int set_path(char **dst, const char *val, const struct cfg_origin *o,
 	if (o->flag || val[0] == '/' || !o->dir)
 		return set_string(dst, val, e);
 	if (asprintf(&joined, "%s/%s", o->dir, val) < 0)
-		return lerr_set(e, ENOMEM, "out of memory");
+		return lerr_fail(e, ENOMEM, "out of memory");
 	free(*dst);
 	*dst = joined;
 	return 0;
@@ -266,7 +263,7 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 	default:
 		break;
 	}
-	return lerr_set(e, EINVAL, "internal: bad config key %d", (int)k);
+	return lerr_fail(e, EINVAL, "internal: bad config key %d", (int)k);
 }
 
 /* iniparser reports syntax errors through a printf-like callback; keep the
@@ -282,10 +279,38 @@ __attribute__((format(printf, 1, 2))) static int ini_error_cb(const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(ini_last_error, sizeof(ini_last_error), fmt, ap);
 	va_end(ap);
-	n = strlen(ini_last_error);
-	while (n && (ini_last_error[n - 1] == '\n' || ini_last_error[n - 1] == ' '))
+	/* One line: iniparser's messages span several. */
+	for (n = 0; ini_last_error[n]; n++) {
+		if (ini_last_error[n] == '\n')
+			ini_last_error[n] = ' ';
+	}
+	while (n && ini_last_error[n - 1] == ' ')
 		ini_last_error[--n] = '\0';
 	return 0;
+}
+
+/* iniparser says 'iniparser: syntax error in PATH (LINE): -> TEXT'; turn
+ * that into 'line LINE: syntax error: "TEXT"' (the caller adds the path). */
+static const char *ini_syntax_error(const char *path)
+{
+	static __thread char msg[320];
+	const char *p = ini_last_error, *text;
+	size_t plen = strlen(path);
+	unsigned int line;
+	int used = 0;
+
+	if (!p[0])
+		return "cannot parse";
+	if (strncmp(p, "iniparser: syntax error in ", 27) != 0)
+		return p;
+	p += 27;
+	if (strncmp(p, path, plen) != 0 ||
+	    sscanf(p + plen, " (%u):%n", &line, &used) != 1 || !used)
+		return ini_last_error;
+	text = strstr(p + plen + used, "-> ");
+	snprintf(msg, sizeof(msg), "line %u: syntax error: \"%s\"", line,
+		 text ? text + 3 : "");
+	return msg;
 }
 
 static void dictionary_freep(dictionary **d)
@@ -325,18 +350,15 @@ static int cfg_apply_file(struct vmm_config *c, const char *path,
 	ini_last_error[0] = '\0';
 	iniparser_set_error_callback(ini_error_cb);
 	d = iniparser_load(path);
-	if (!d)
-		return lerr_set(e, EINVAL, "\"%s\": %s", path,
-				ini_last_error[0] ? ini_last_error
-						  : "cannot parse");
-	if (ini_last_error[0])
-		return lerr_set(e, EINVAL, "\"%s\": %s", path, ini_last_error);
+	if (!d || ini_last_error[0])
+		return lerr_fail(e, EINVAL, "\"%s\": %s", path,
+				 ini_syntax_error(path));
 
 	slash = strrchr(path, '/');
 	dir = slash ? strndup(path, (size_t)(slash - path == 0 ? 1 : slash - path))
 		    : strdup(".");
 	if (!dir)
-		return lerr_set(e, ENOMEM, "out of memory");
+		return lerr_fail(e, ENOMEM, "out of memory");
 	o.dir = dir;
 
 	nsec = iniparser_getnsec(d);
@@ -344,14 +366,14 @@ static int cfg_apply_file(struct vmm_config *c, const char *path,
 		const char *sec = iniparser_getsecname(d, i);
 
 		if (sec && strcmp(sec, "vm") != 0)
-			return lerr_set(e, EINVAL,
+			return lerr_fail(e, EINVAL,
 					"\"%s\": unknown section [%s] (only [vm])",
 					path, sec);
 	}
 	/* Keys before any section are stored as ":key". */
 	for (i = 0; i < d->size; i++) {
 		if (d->key[i] && d->key[i][0] == ':')
-			return lerr_set(e, EINVAL,
+			return lerr_fail(e, EINVAL,
 					"\"%s\": key \"%s\" outside the [vm] section",
 					path, d->key[i] + 1);
 	}
@@ -360,9 +382,9 @@ static int cfg_apply_file(struct vmm_config *c, const char *path,
 		return 0;
 	keys = calloc((size_t)nkeys, sizeof(*keys));
 	if (!keys)
-		return lerr_set(e, ENOMEM, "out of memory");
+		return lerr_fail(e, ENOMEM, "out of memory");
 	if (!iniparser_getseckeys(d, "vm", keys))
-		return lerr_set(e, EINVAL, "\"%s\": cannot list [vm]", path);
+		return lerr_fail(e, EINVAL, "\"%s\": cannot list [vm]", path);
 
 	for (i = 0; i < nkeys; i++) {
 		const char *name = keys[i] + strlen("vm:");
@@ -370,7 +392,7 @@ static int cfg_apply_file(struct vmm_config *c, const char *path,
 		int k = cfg_key_lookup(name);
 
 		if (k < 0)
-			return lerr_set(e, EINVAL, "\"%s\": [vm] unknown key \"%s\"",
+			return lerr_fail(e, EINVAL, "\"%s\": [vm] unknown key \"%s\"",
 					path, name);
 		o.key = name;
 		r = cfg_set(c, (enum cfg_key)k, val ? val : "", &o, e);
@@ -425,22 +447,22 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 			config_file = optarg;
 			break;
 		case ':':
-			return lerr_set(e, EINVAL, "%s: missing argument",
+			return lerr_fail(e, EINVAL, "%s: missing argument",
 					argv[optind - 1]);
 		case '?':
-			return lerr_set(e, EINVAL,
+			return lerr_fail(e, EINVAL,
 					"unknown option \"%s\" (see --help)",
 					argv[optind - 1]);
 		default:
 			if (opt < OPT_KEY_BASE || opt >= OPT_KEY_BASE + KEY_COUNT)
-				return lerr_set(e, EINVAL,
+				return lerr_fail(e, EINVAL,
 						"internal: option %d", opt);
 			flag_val[opt - OPT_KEY_BASE] = optarg;
 			break;
 		}
 	}
 	if (optind < argc)
-		return lerr_set(e, EINVAL, "unexpected argument \"%s\"",
+		return lerr_fail(e, EINVAL, "unexpected argument \"%s\"",
 				argv[optind]);
 
 	if (config_file) {
@@ -461,7 +483,7 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 			return r;
 	}
 	if (!c->kernel)
-		return lerr_set(e, EINVAL,
+		return lerr_fail(e, EINVAL,
 				"no kernel: pass --kernel PATH or set [vm] kernel");
 	return 0;
 }

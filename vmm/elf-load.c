@@ -51,37 +51,37 @@ static int check_ehdr(const Elf64_Ehdr *eh, uint64_t fsize, const char *path,
 		      struct lerr *e)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
-		return lerr_set(e, ENOEXEC, "\"%s\": not an ELF file (bad magic)",
+		return lerr_fail(e, ENOEXEC, "\"%s\": not an ELF file (bad magic)",
 				path);
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return lerr_set(e, ENOEXEC, "\"%s\": not a 64-bit ELF file", path);
+		return lerr_fail(e, ENOEXEC, "\"%s\": not a 64-bit ELF file", path);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return lerr_set(e, ENOEXEC, "\"%s\": not a little-endian ELF file",
+		return lerr_fail(e, ENOEXEC, "\"%s\": not a little-endian ELF file",
 				path);
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT)
-		return lerr_set(e, ENOEXEC, "\"%s\": unknown ELF version %u",
+		return lerr_fail(e, ENOEXEC, "\"%s\": unknown ELF version %u",
 				path, eh->e_ident[EI_VERSION]);
 	if (eh->e_machine != EM_X86_64)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": ELF machine %u is not x86-64", path,
 				eh->e_machine);
 	if (eh->e_type != ET_EXEC)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": ELF type %u is not an executable (ET_EXEC)",
 				path, eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": program header size %u, expected %zu",
 				path, eh->e_phentsize, sizeof(Elf64_Phdr));
 	if (eh->e_phnum == 0)
-		return lerr_set(e, ENOEXEC, "\"%s\": no program headers", path);
+		return lerr_fail(e, ENOEXEC, "\"%s\": no program headers", path);
 	if (eh->e_phnum > ELF_MAX_PHNUM)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": %u program headers (at most %d)", path,
 				eh->e_phnum, ELF_MAX_PHNUM);
 	if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr),
 		     fsize))
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": program header table extends past end of file",
 				path);
 	return 0;
@@ -104,7 +104,7 @@ static int find_pvh_note(const uint8_t *buf, uint64_t len, unsigned int idx,
 		desc_sz = ((uint64_t)nh.n_descsz + 3) & ~3ULL;
 		desc_off = off + sizeof(nh) + name_sz;
 		if (desc_off > len || desc_sz > len - desc_off)
-			return lerr_set(e, ENOEXEC,
+			return lerr_fail(e, ENOEXEC,
 					"\"%s\": note in program header %u extends past its segment",
 					path, idx);
 		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
@@ -112,7 +112,7 @@ static int find_pvh_note(const uint8_t *buf, uint64_t len, unsigned int idx,
 			uint32_t entry;
 
 			if (nh.n_descsz != 4 && nh.n_descsz != 8)
-				return lerr_set(e, ENOEXEC,
+				return lerr_fail(e, ENOEXEC,
 						"\"%s\": PVH entry note has a %u-byte descriptor (want 4 or 8)",
 						path, nh.n_descsz);
 			/* Little-endian: the low 32 bits come first. */
@@ -134,7 +134,7 @@ static int load_note(int fd, const Elf64_Phdr *ph, unsigned int idx,
 	if (ph->p_filesz == 0)
 		return 0;
 	if (ph->p_filesz > ELF_MAX_NOTE_BYTES)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": note segment in program header %u is %llu bytes (at most %d)",
 				path, idx, (unsigned long long)ph->p_filesz,
 				ELF_MAX_NOTE_BYTES);
@@ -159,16 +159,16 @@ static int load_segment(struct guest_mem *m, int fd, const Elf64_Phdr *ph,
 	if (ph->p_memsz == 0)
 		return 0;
 	if (__builtin_add_overflow(ph->p_paddr, ph->p_memsz, &end))
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": program header %u wraps around the address space",
 				path, idx);
 	if (ph->p_paddr < LAYOUT_KERNEL_MIN)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": program header %u loads at 0x%llx, below 1 MiB",
 				path, idx, (unsigned long long)ph->p_paddr);
 	dst = guest_mem_ptr(m, ph->p_paddr, ph->p_memsz);
 	if (!dst)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": program header %u [0x%llx, 0x%llx) lies outside guest RAM",
 				path, idx, (unsigned long long)ph->p_paddr,
 				(unsigned long long)end);
@@ -199,14 +199,14 @@ int elf_load(struct guest_mem *m, const char *path, struct elf_kernel *out,
 	out->load_low = UINT64_MAX;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return lerr_set(e, errno, "\"%s\"", path);
+		return lerr_set(e, errno, "kernel \"%s\"", path);
 	if (fstat(fd, &st) < 0)
 		return lerr_set(e, errno, "\"%s\"", path);
 	if (!S_ISREG(st.st_mode))
-		return lerr_set(e, ENOEXEC, "\"%s\": not a regular file", path);
+		return lerr_fail(e, ENOEXEC, "\"%s\": not a regular file", path);
 	fsize = (uint64_t)st.st_size;
 	if (fsize < sizeof(eh))
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": %llu bytes is too short for an ELF header",
 				path, (unsigned long long)fsize);
 	r = read_full(fd, &eh, sizeof(eh), 0);
@@ -229,14 +229,14 @@ int elf_load(struct guest_mem *m, const char *path, struct elf_kernel *out,
 		if (ph->p_type != PT_LOAD && ph->p_type != PT_NOTE)
 			continue;
 		if (!in_file(ph->p_offset, ph->p_filesz, fsize))
-			return lerr_set(e, ENOEXEC,
+			return lerr_fail(e, ENOEXEC,
 					"\"%s\": program header %u extends past end of file",
 					path, i);
 		if (ph->p_type == PT_NOTE) {
 			r = load_note(fd, ph, i, out, path, e);
 		} else {
 			if (ph->p_filesz > ph->p_memsz)
-				return lerr_set(e, ENOEXEC,
+				return lerr_fail(e, ENOEXEC,
 						"\"%s\": program header %u has p_filesz 0x%llx > p_memsz 0x%llx",
 						path, i,
 						(unsigned long long)ph->p_filesz,
@@ -248,15 +248,15 @@ int elf_load(struct guest_mem *m, const char *path, struct elf_kernel *out,
 			return r;
 	}
 	if (nr_load == 0)
-		return lerr_set(e, ENOEXEC, "\"%s\": no loadable segments", path);
+		return lerr_fail(e, ENOEXEC, "\"%s\": no loadable segments", path);
 	if (!guest_mem_ptr(m, eh.e_entry, 1) || eh.e_entry < out->load_low ||
 	    eh.e_entry >= out->load_end)
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": entry point 0x%llx is not in a loaded segment",
 				path, (unsigned long long)eh.e_entry);
 	if (out->has_pvh &&
 	    (out->pvh_entry < out->load_low || out->pvh_entry >= out->load_end))
-		return lerr_set(e, ENOEXEC,
+		return lerr_fail(e, ENOEXEC,
 				"\"%s\": PVH entry 0x%llx is not in a loaded segment",
 				path, (unsigned long long)out->pvh_entry);
 	out->entry = eh.e_entry;

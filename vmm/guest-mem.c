@@ -20,12 +20,12 @@ int guest_mem_init(struct guest_mem *m, uint64_t ram_size, struct lerr *e)
 
 	memset(m, 0, sizeof(*m));
 	if (ram_size < GUEST_MEM_MIN || ram_size > GUEST_MEM_MAX)
-		return lerr_set(e, ERANGE,
+		return lerr_fail(e, ERANGE,
 				"guest memory of %llu bytes is outside [%lluM, %lluG]",
 				(unsigned long long)ram_size,
 				GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 30);
 	if (ram_size % GUEST_PAGE_SIZE)
-		return lerr_set(e, EINVAL,
+		return lerr_fail(e, EINVAL,
 				"guest memory of %llu bytes is not a multiple of 4 KiB",
 				(unsigned long long)ram_size);
 

@@ -54,14 +54,14 @@ static int linux64_write_zero_page(struct guest_mem *m,
 	unsigned int i;
 
 	if (p->nr_e820 > LINUX_E820_MAX)
-		return lerr_set(e, EINVAL, "linux64: %u e820 entries", p->nr_e820);
+		return lerr_fail(e, EINVAL, "linux64: %u e820 entries", p->nr_e820);
 	if (p->cmdline_gpa > UINT32_MAX || p->initrd_gpa > UINT32_MAX ||
 	    p->initrd_size > UINT32_MAX)
-		return lerr_set(e, EINVAL,
+		return lerr_fail(e, EINVAL,
 				"linux64: command line or initramfs above 4 GiB");
 	bp = guest_mem_ptr(m, LAYOUT_ZERO_PAGE, sizeof(*bp));
 	if (!bp)
-		return lerr_set(e, EFAULT, "linux64: zero page outside guest RAM");
+		return lerr_fail(e, EFAULT, "linux64: zero page outside guest RAM");
 
 	memset(bp, 0, sizeof(*bp));
 	bp->hdr.boot_flag = LINUX_BOOT_FLAG;
@@ -98,7 +98,7 @@ static int linux64_write_page_tables(struct guest_mem *m, struct lerr *e)
 	uint64_t i;
 
 	if (!pml4 || !pdpt || !pd)
-		return lerr_set(e, EFAULT,
+		return lerr_fail(e, EFAULT,
 				"linux64: page tables outside guest RAM");
 	memset(pml4, 0, LAYOUT_PAGE_SIZE);
 	memset(pdpt, 0, LAYOUT_PAGE_SIZE);

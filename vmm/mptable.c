@@ -128,12 +128,12 @@ int mptable_write(struct guest_mem *m, unsigned int nr_cpus, struct lerr *e)
 	uint8_t *cfg;
 
 	if (nr_cpus < 1 || nr_cpus > MPTABLE_MAX_CPUS)
-		return lerr_set(e, EINVAL, "MP table: %u vCPUs (1..%d)", nr_cpus,
+		return lerr_fail(e, EINVAL, "MP table: %u vCPUs (1..%d)", nr_cpus,
 				MPTABLE_MAX_CPUS);
 	mpf = guest_mem_ptr(m, LAYOUT_MPTABLE_FP, sizeof(*mpf));
 	cfg = guest_mem_ptr(m, LAYOUT_MPTABLE_CONFIG, size);
 	if (!mpf || !cfg)
-		return lerr_set(e, EFAULT, "MP table outside guest RAM");
+		return lerr_fail(e, EFAULT, "MP table outside guest RAM");
 
 	memset(cfg, 0, size);
 	mpc = (struct mpc_table *)cfg;

@@ -35,14 +35,14 @@ static int pvh_write_start_info(struct guest_mem *m, const struct boot_plan *p,
 	unsigned int i;
 
 	if (p->nr_e820 > E820_MAX_ENTRIES)
-		return lerr_set(e, EINVAL, "PVH: %u e820 entries (at most %d)",
+		return lerr_fail(e, EINVAL, "PVH: %u e820 entries (at most %d)",
 				p->nr_e820, E820_MAX_ENTRIES);
 	si = guest_mem_ptr(m, LAYOUT_PVH_START_INFO, sizeof(*si));
 	mod = guest_mem_ptr(m, LAYOUT_PVH_MODLIST, sizeof(*mod));
 	map = guest_mem_ptr(m, LAYOUT_PVH_MEMMAP,
 			    E820_MAX_ENTRIES * sizeof(*map));
 	if (!si || !mod || !map)
-		return lerr_set(e, EFAULT, "PVH: start info outside guest RAM");
+		return lerr_fail(e, EFAULT, "PVH: start info outside guest RAM");
 
 	memset(si, 0, sizeof(*si));
 	si->magic = HVM_START_MAGIC_VALUE;
@@ -75,7 +75,7 @@ int pvh_setup(struct guest_mem *m, const struct boot_plan *p,
 	int r;
 
 	if (p->entry > UINT32_MAX)
-		return lerr_set(e, EINVAL, "PVH entry 0x%llx is above 4 GiB",
+		return lerr_fail(e, EINVAL, "PVH entry 0x%llx is above 4 GiB",
 				(unsigned long long)p->entry);
 	r = pvh_write_start_info(m, p, e);
 	if (r < 0)

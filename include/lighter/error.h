@@ -39,4 +39,25 @@ lerr_set(struct lerr *e, int errnum, const char *fmt, ...)
 	return errnum ? -errnum : -EINVAL;
 }
 
+/* Like lerr_set() but without the ": strerror" suffix, for faults the
+ * message already explains (a bad field, a malformed file): e->code still
+ * records errnum, and -errnum is returned. */
+__attribute__((format(printf, 3, 4))) static inline int
+lerr_fail(struct lerr *e, int errnum, const char *fmt, ...)
+{
+	if (errnum < 0)
+		errnum = -errnum;
+	if (!errnum)
+		errnum = EINVAL;
+	if (e) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		e->code = errnum;
+	}
+	return -errnum;
+}
+
 #endif
