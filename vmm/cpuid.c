@@ -2,10 +2,10 @@
  *
  * KVM_GET_SUPPORTED_CPUID describes what the host and KVM can offer, but
  * its topology fields describe nothing in particular (APIC id 0, host core
- * counts).  Linux derives its CPU topology from leaves 1, 4 and 0xB/0x1F,
- * so each vCPU gets its own copy with those rewritten to say: one package,
- * nr_vcpus cores, one thread per core, APIC id == vCPU index (which is
- * also what the MP table and KVM_CREATE_VCPU use).  Everything else,
+ * counts).  Linux derives its CPU topology from leaves 1, 4, 0xB/0x1F and
+ * (on AMD) 0x80000008, so each vCPU gets its own copy with those rewritten
+ * to say: one package, nr_vcpus cores, one thread per core, APIC id ==
+ * vCPU index (which is also what the MP table and KVM_CREATE_VCPU use).  Everything else,
  * including KVM's own signature/feature leaves 0x40000000+, passes
  * through unchanged. */
 #include <stdbool.h>
@@ -122,11 +122,35 @@ static void cpuid_topology(struct kvm_cpuid_entry2 *ent, unsigned int fn,
 	}
 }
 
+/* "AuthenticAMD" / "HygonGenuine" in leaf 0 EBX: vendors whose Linux
+ * topology code reads 0x80000008 ECX instead of leaf 4. */
+static bool cpuid_vendor_amd(const struct kvm_cpuid2 *c)
+{
+	for (unsigned int i = 0; i < c->nent; i++) {
+		if (c->entries[i].function == 0)
+			return c->entries[i].ebx == 0x68747541 || /* "Auth" */
+			       c->entries[i].ebx == 0x6f677948;   /* "Hygo" */
+	}
+	return false;
+}
+
+static void cpuid_leaf_80000008(struct kvm_cpuid_entry2 *ent,
+				unsigned int nr)
+{
+	/* ECX[7:0] cores per package - 1 and ECX[15:12] the APIC id bits
+	 * that number them: AMD's equivalent of leaf 4's core count, from
+	 * which Linux splits APIC ids into package and core. */
+	ent->ecx &= ~0xf0ffu;
+	ent->ecx |= (nr - 1) & 0xffu;
+	ent->ecx |= (order_base_2(nr) & 0xfu) << 12;
+}
+
 int cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned int vcpu_id,
 		   unsigned int nr_vcpus, struct kvm_cpuid2 *out,
 		   unsigned int out_cap)
 {
 	bool has_leaf[2] = { false, false }; /* 0xB, 0x1F */
+	bool amd = cpuid_vendor_amd(supported);
 	unsigned int n = 0;
 
 	if (supported->nent + CPUID_EXTRA_ENTRIES > out_cap)
@@ -149,6 +173,10 @@ int cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned int vcpu_id,
 			break;
 		case 4:
 			cpuid_leaf4(ent, nr_vcpus);
+			break;
+		case 0x80000008:
+			if (amd)
+				cpuid_leaf_80000008(ent, nr_vcpus);
 			break;
 		default:
 			break;

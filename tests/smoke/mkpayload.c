@@ -8,7 +8,7 @@
  * format is the contract.
  *
  *   mkpayload NAME OUTPUT
- *   NAME: hello timer triple reset mmio spin irq panic */
+ *   NAME: hello timer triple reset mmio spin irq panic cpuid4 */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -266,6 +266,53 @@ static void payload_irq(struct code *c)
 	halt_forever(c);
 }
 
+/* jcc rel32 with the displacement left for jcc_to() */
+static unsigned int jcc32(struct code *c, uint8_t cc)
+{
+	EMIT(c, 0x0f, cc, LE32(0));
+	return c->n;
+}
+
+static void jcc_to(struct code *c, unsigned int after_jcc)
+{
+	patch32(c, after_jcc - 4, c->n - after_jcc);
+}
+
+/* The BSP's CPUID as cpuid.c rewrites it for a 4-vCPU VM: hypervisor
+ * bit, 4 logical processors per package, APIC id 0, and KVM's signature
+ * leaf passed through. */
+static void payload_cpuid4(struct code *c)
+{
+	unsigned int bad[4];
+
+	/* mov eax, 1 ; cpuid */
+	EMIT(c, 0xb8, LE32(1));
+	EMIT(c, 0x0f, 0xa2);
+	/* test ecx, 1 << 31 ; jz bad: hypervisor bit */
+	EMIT(c, 0xf7, 0xc1, LE32(0x80000000u));
+	bad[0] = jcc32(c, 0x84);
+	/* mov eax, ebx ; shr eax, 24 ; jnz bad: initial APIC id 0 */
+	EMIT(c, 0x89, 0xd8, 0xc1, 0xe8, 0x18);
+	bad[1] = jcc32(c, 0x85);
+	/* shr ebx, 16 ; cmp bl, 4 ; jne bad: logical processor count */
+	EMIT(c, 0xc1, 0xeb, 0x10, 0x80, 0xfb, 0x04);
+	bad[2] = jcc32(c, 0x85);
+	/* mov eax, 0x40000000 ; cpuid ; cmp ebx, "KVMK" ; jne bad */
+	EMIT(c, 0xb8, LE32(0x40000000u));
+	EMIT(c, 0x0f, 0xa2);
+	EMIT(c, 0x81, 0xfb, 'K', 'V', 'M', 'K');
+	bad[3] = jcc32(c, 0x85);
+	serial_puts(c, "cpuid ok\n");
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+	/* bad: */
+	for (unsigned int i = 0; i < 4; i++)
+		jcc_to(c, bad[i]);
+	serial_puts(c, "cpuid bad\n");
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+}
+
 static void payload_spin(struct code *c)
 {
 	/* 1: jmp 1b -- busy, never exits to the VMM on its own. */
@@ -280,6 +327,7 @@ static const struct {
 	{ "triple", payload_triple }, { "reset", payload_reset },
 	{ "mmio", payload_mmio },   { "spin", payload_spin },
 	{ "irq", payload_irq },     { "panic", payload_panic },
+	{ "cpuid4", payload_cpuid4 },
 };
 
 struct pvh_note {

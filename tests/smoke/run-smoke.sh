@@ -105,6 +105,10 @@ console-file)
 	[ "$(cat "$work/console.log")" = hello ] ||
 		fail "console file does not hold \"hello\""
 	;;
+cpuid-4)
+	run 0 --kernel "$payloads/cpuid4.elf" --cpus 4
+	expect_out '^cpuid ok$'
+	;;
 sigterm)
 	"$vmm" --kernel "$payloads/spin.elf" --cpus 2 >"$out" 2>"$err" &
 	pid=$!
