@@ -231,3 +231,39 @@ Test(pvh, setup_rejects_entry_above_4g)
 	cr_expect_eq(pvh_setup(&m, &plan, &bsp, &e), -EINVAL);
 	cr_expect(strstr(e.msg, "above 4 GiB") != NULL, "%s", e.msg);
 }
+
+Test(pvh, big_guest_memmap_has_high_ram)
+{
+	struct boot_image img = { .nr_vcpus = 64, .cmdline = "" };
+	const struct hvm_memmap_table_entry *mm;
+	const struct hvm_modlist_entry *mod;
+	const struct hvm_start_info *si;
+	struct boot_cpu_state bsp;
+	struct lerr e = { 0 };
+	uint32_t i;
+	uint64_t ram = 0;
+
+	guest_mem_free(&m);
+	cr_assert_eq(guest_mem_init(&m, 8ULL << 30, &e), 0, "%s", e.msg);
+	img.kernel_path = kernel;
+	img.initrd_path = initrd;
+	cr_assert_eq(boot_load(&m, &img, &bsp, &e), 0, "%s", e.msg);
+	si = guest_mem_ptr(&m, LAYOUT_PVH_START_INFO, sizeof(*si));
+	mm = guest_mem_ptr(&m, si->memmap_paddr,
+			   si->memmap_entries * sizeof(*mm));
+	cr_assert_not_null(mm);
+	for (i = 0; i < si->memmap_entries; i++) {
+		if (mm[i].type == E820_RAM)
+			ram += mm[i].size;
+		cr_expect(mm[i].addr >= (4ULL << 30) ||
+				  mm[i].addr + mm[i].size <= (3ULL << 30),
+			  "entry %u overlaps the MMIO hole", i);
+	}
+	cr_expect_eq(mm[si->memmap_entries - 1].addr, 4ULL << 30);
+	cr_expect_eq(ram, (8ULL << 30) - (1ULL << 20) + 0x9fc00,
+		     "all RAM but the first MiB's holes");
+	mod = guest_mem_ptr(&m, si->modlist_paddr, sizeof(*mod));
+	cr_assert_not_null(mod);
+	cr_expect_leq(mod->paddr + mod->size, 3ULL << 30,
+		      "initramfs below the hole");
+}
