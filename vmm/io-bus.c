@@ -75,16 +75,17 @@ int io_bus_register(struct io_bus *bus, enum io_space space, uint64_t base,
 
 	if (len == 0 || __builtin_add_overflow(base, len, &end) ||
 	    (space == IO_SPACE_PIO && end > 0x10000))
-		return lerr_set(e, EINVAL, "%s: bad %s range 0x%" PRIx64
-				"+0x%" PRIx64, d->name, space_name[space],
-				base, len);
+		return lerr_fail(e, EINVAL,
+				 "%s: bad %s range 0x%" PRIx64 "+0x%" PRIx64,
+				 d->name, space_name[space], base, len);
 
 	i = io_bus_first_above(bus, space, base);
 	if (i < bus->nr[space] && bus->ranges[space][i].base < end)
-		return lerr_set(e, EBUSY,
-				"%s: %s range 0x%" PRIx64 "+0x%" PRIx64
-				" overlaps %s", d->name, space_name[space],
-				base, len, bus->ranges[space][i].dev->name);
+		return lerr_fail(e, EBUSY,
+				 "%s: %s range 0x%" PRIx64 "+0x%" PRIx64
+				 " overlaps %s",
+				 d->name, space_name[space], base, len,
+				 bus->ranges[space][i].dev->name);
 
 	arr = realloc(bus->ranges[space],
 		      (bus->nr[space] + 1) * sizeof(*arr));

@@ -32,8 +32,8 @@ static int kvm_check_extensions(int kvm_fd, struct lerr *e)
 
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, need[i].cap) <= 0)
-			return lerr_set(e, ENOTSUP,
-					"/dev/kvm lacks %s", need[i].name);
+			return lerr_fail(e, ENOTSUP,
+					 "/dev/kvm lacks %s", need[i].name);
 	}
 	return 0;
 }
@@ -76,8 +76,9 @@ int kvm_vm_create(struct kvm_vm *vm, const struct guest_mem *m,
 		return lerr_set(e, errno, "open \"/dev/kvm\"");
 	r = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
 	if (r != KVM_API_VERSION)
-		return lerr_set(e, ENOTSUP, "KVM API version %d, expected %d",
-				r, KVM_API_VERSION);
+		return lerr_fail(e, ENOTSUP,
+				 "KVM API version %d, expected %d", r,
+				 KVM_API_VERSION);
 	r = kvm_check_extensions(kvm_fd, e);
 	if (r < 0)
 		return r;
@@ -85,7 +86,7 @@ int kvm_vm_create(struct kvm_vm *vm, const struct guest_mem *m,
 	if (r < 0)
 		return lerr_set(e, errno, "KVM_GET_VCPU_MMAP_SIZE");
 	if (r < (int)sizeof(struct kvm_run))
-		return lerr_set(e, EINVAL, "KVM_GET_VCPU_MMAP_SIZE is %d", r);
+		return lerr_fail(e, EINVAL, "KVM_GET_VCPU_MMAP_SIZE is %d", r);
 	vm->vcpu_mmap_size = r;
 
 	/* KVM_CREATE_VM can fail with EINTR while the kernel sets up the

@@ -89,9 +89,9 @@ static int vcpu_set_msrs(struct vcpu *c, struct lerr *e)
 		return lerr_set(e, errno, "vCPU %u: KVM_SET_MSRS", c->id);
 	/* KVM stops at the first MSR it refuses and returns the count. */
 	if ((unsigned int)r != NR_BOOT_MSRS)
-		return lerr_set(e, EINVAL,
-				"vCPU %u: KVM_SET_MSRS refused MSR 0x%x",
-				c->id, boot_msrs[r].index);
+		return lerr_fail(e, EINVAL,
+				 "vCPU %u: KVM_SET_MSRS refused MSR 0x%x",
+				 c->id, boot_msrs[r].index);
 	return 0;
 }
 
@@ -215,8 +215,8 @@ int vcpus_create(struct vcpus *vs, struct kvm_vm *vm, struct io_bus *bus,
 		vs->cpu[i].set = vs;
 	}
 	if (nr < 1 || nr > VMM_MAX_VCPUS)
-		return lerr_set(e, EINVAL, "%u vCPUs: must be 1..%d", nr,
-				VMM_MAX_VCPUS);
+		return lerr_fail(e, EINVAL, "%u vCPUs: must be 1..%d", nr,
+				 VMM_MAX_VCPUS);
 	vs->nr = nr;
 
 	r = cpuid_get_supported(vm->kvm_fd, &supported, e);
