@@ -96,6 +96,10 @@ serial-irq)
 		fail "interrupt-driven output is not \"irq ok\""
 	expect_err '^lighter-vmm: guest powered off$'
 	;;
+memory-5g)
+	run 0 --kernel "$payloads/hello.elf" --memory 5G --cpus 2
+	[ "$(cat "$out")" = hello ] || fail "console output is not \"hello\""
+	;;
 console-off)
 	run 0 --kernel "$payloads/hello.elf" --console off
 	[ ! -s "$out" ] || fail "console off, yet stdout is not empty"
