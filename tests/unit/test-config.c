@@ -166,6 +166,7 @@ Test(config, help)
 
 	cr_assert_not_null(freopen(out, "w", stdout));
 	cr_expect_eq(PARSE(&e, "--help"), 1);
+	vmm_config_free(&c);
 	cr_expect_eq(PARSE(&e, "--kernel", "/k", "-h"), 1);
 	cr_expect_not_null(c.cmdline, "a --help config is still freeable");
 	fflush(stdout);

@@ -277,3 +277,37 @@ Test(elf_load, bad_notes)
 	fix_phdr(&f, 1)->p_filesz = 1 << 20;
 	expect_reject(&f, "program header 1 extends past end of file");
 }
+
+/* Deterministic mutation run over the headers and the note: whatever the
+ * bytes, elf_load either rejects the file with a message or loads it
+ * wholly inside guest RAM. */
+Test(elf_load, header_mutations_never_escape)
+{
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	unsigned int iter, j;
+
+	for (iter = 0; iter < 3000; iter++) {
+		struct fix_elf f;
+		struct elf_kernel k;
+		struct lerr e = { 0 };
+		int r;
+
+		fix_elf_init(&f, true, (iter & 1) ? 8 : 4);
+		for (j = 0; j < 1 + iter % 4; j++) {
+			seed ^= seed << 13;
+			seed ^= seed >> 7;
+			seed ^= seed << 17;
+			/* Header, program headers and note: [0, 0x120). */
+			f.bytes[(seed >> 8) % 0x120] = (uint8_t)seed;
+		}
+		r = load(&f, &k, &e);
+		if (r < 0) {
+			cr_assert_neq(e.msg[0], '\0', "iteration %u", iter);
+			continue;
+		}
+		cr_assert_not_null(guest_mem_ptr(&m, k.load_low,
+						  k.load_end - k.load_low),
+				   "iteration %u loaded outside RAM", iter);
+		cr_assert_geq(k.load_low, 1ULL << 20);
+	}
+}

@@ -67,6 +67,22 @@ static void boot(uint64_t mem, const char *rd, struct boot_cpu_state *bsp)
 	cr_assert_eq(bsp->protocol, BOOT_LINUX64);
 }
 
+static uint16_t raw16(const void *base, size_t off)
+{
+	uint16_t v;
+
+	memcpy(&v, (const uint8_t *)base + off, sizeof(v));
+	return v;
+}
+
+static uint32_t raw32(const void *base, size_t off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const uint8_t *)base + off, sizeof(v));
+	return v;
+}
+
 Test(linux_boot, zero_page_header)
 {
 	struct boot_cpu_state bsp;
@@ -89,11 +105,11 @@ Test(linux_boot, zero_page_header)
 	cr_expect_eq(bp->hdr.cmdline_size, strlen(CMDLINE));
 	cr_expect_eq(bp->ext_cmd_line_ptr, 0);
 	/* The raw bytes, independent of the struct definition. */
-	cr_expect_eq(*(const uint16_t *)((const uint8_t *)bp + 0x1fe), 0xaa55);
-	cr_expect_eq(*(const uint32_t *)((const uint8_t *)bp + 0x202),
-		     0x53726448);
-	cr_expect_eq(*(const uint32_t *)((const uint8_t *)bp + 0x228),
-		     LAYOUT_CMDLINE);
+	cr_expect_eq(raw16(bp, 0x1fe), 0xaa55);
+	cr_expect_eq(raw32(bp, 0x202), 0x53726448);
+	cr_expect_eq(raw32(bp, 0x228), LAYOUT_CMDLINE);
+	cr_expect_eq(raw32(bp, 0x218), bp->hdr.ramdisk_image);
+	cr_expect_eq(raw32(bp, 0x21c), INITRD_SIZE);
 }
 
 Test(linux_boot, zero_page_e820)
