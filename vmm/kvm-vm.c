@@ -75,6 +75,8 @@ int kvm_vm_create(struct kvm_vm *vm, const struct guest_mem *m,
 	if (kvm_fd < 0)
 		return lerr_set(e, errno, "open \"/dev/kvm\"");
 	r = ioctl(kvm_fd, KVM_GET_API_VERSION, 0);
+	if (r < 0)
+		return lerr_set(e, errno, "KVM_GET_API_VERSION on \"/dev/kvm\"");
 	if (r != KVM_API_VERSION)
 		return lerr_fail(e, ENOTSUP,
 				 "KVM API version %d, expected %d", r,

@@ -13,11 +13,16 @@ test_name=$1
 vmm=$2
 payloads=$3
 
-if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
-	echo "SKIP: /dev/kvm is absent or cannot be opened read-write"
+# -c first: "<>" opens with O_CREAT and would make a plain file.
+if [ ! -c /dev/kvm ]; then
+	echo "SKIP: /dev/kvm is absent (no KVM on this machine)"
 	exit 77
 fi
-exec 3>&-
+# A subshell: a failed redirection on exec ends a POSIX shell.
+if ! (exec 3<>/dev/kvm) 2>/dev/null; then
+	echo "SKIP: /dev/kvm cannot be opened read-write by $(id -un)"
+	exit 77
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lighter-smoke.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT
