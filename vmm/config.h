@@ -32,7 +32,10 @@ struct vmm_config {
 };
 
 /* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was
- * printed (caller exits 0), or -errno with e filled. */
+ * printed (caller exits 0), or -errno with e filled.  c is initialised by
+ * the call (old contents are not freed); after an error it is already
+ * freed and zeroed, after --help it holds the defaults; vmm_config_free()
+ * is safe in every case. */
 int vmm_config_parse(struct vmm_config *c, int argc, char **argv, struct lerr *e);
 
 void vmm_config_free(struct vmm_config *c);
