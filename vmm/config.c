@@ -32,6 +32,7 @@ enum cfg_key {
 	KEY_CMDLINE,
 	KEY_CONSOLE,
 	KEY_BOOT,
+	KEY_RNG,
 	KEY_COUNT,
 };
 
@@ -41,14 +42,14 @@ static const char *const cfg_key_name[KEY_COUNT] = {
 	[KEY_VCPUS] = "vcpus",     [KEY_MEMORY] = "memory",
 	[KEY_KERNEL] = "kernel",   [KEY_INITRD] = "initrd",
 	[KEY_CMDLINE] = "cmdline", [KEY_CONSOLE] = "console",
-	[KEY_BOOT] = "boot",
+	[KEY_BOOT] = "boot",       [KEY_RNG] = "rng",
 };
 
 static const char *const cfg_flag_name[KEY_COUNT] = {
 	[KEY_VCPUS] = "--cpus",       [KEY_MEMORY] = "--memory",
 	[KEY_KERNEL] = "--kernel",    [KEY_INITRD] = "--initrd",
 	[KEY_CMDLINE] = "--cmdline",  [KEY_CONSOLE] = "--console",
-	[KEY_BOOT] = "--boot",
+	[KEY_BOOT] = "--boot",        [KEY_RNG] = "--rng",
 };
 
 static const char usage_text[] =
@@ -63,7 +64,11 @@ static const char usage_text[] =
 	"                    a multiple of 4K (default 128M)\n"
 	"  --console MODE    stdout | off | PATH (default stdout)\n"
 	"  --boot PROTO      auto | pvh | linux64 (default auto)\n"
-	"  --help            show this help\n";
+	"  --rng on|off      virtio-rng entropy device (default off)\n"
+	"  --help            show this help\n"
+	"exit status: 0 guest powered off or reset, or stopped by SIGINT/SIGTERM;\n"
+	"  1 setup error; 2 guest triple fault, crash or kernel panic;\n"
+	"  3 KVM internal error or VM-entry failure\n";
 
 int parse_size(const char *s, uint64_t *out)
 {
@@ -241,6 +246,18 @@ static int set_boot(struct vmm_config *c, const char *val,
 	return 0;
 }
 
+static int set_switch(bool *dst, const char *val, const struct cfg_origin *o,
+		      struct lerr *e)
+{
+	if (strcmp(val, "on") == 0)
+		*dst = true;
+	else if (strcmp(val, "off") == 0)
+		*dst = false;
+	else
+		return cfg_error(e, EINVAL, o, "\"%s\" is not on or off", val);
+	return 0;
+}
+
 static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		   const struct cfg_origin *o, struct lerr *e)
 {
@@ -259,6 +276,8 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		return set_console(c, val, o, e);
 	case KEY_BOOT:
 		return set_boot(c, val, o, e);
+	case KEY_RNG:
+		return set_switch(&c->rng, val, o, e);
 	case KEY_COUNT:
 	default:
 		break;
@@ -424,6 +443,7 @@ static const struct option long_options[] = {
 	{ "memory", required_argument, NULL, OPT_KEY_BASE + KEY_MEMORY },
 	{ "console", required_argument, NULL, OPT_KEY_BASE + KEY_CONSOLE },
 	{ "boot", required_argument, NULL, OPT_KEY_BASE + KEY_BOOT },
+	{ "rng", required_argument, NULL, OPT_KEY_BASE + KEY_RNG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };

@@ -29,6 +29,7 @@ struct vmm_config {
 	char *console_path;          /* for CONSOLE_FILE */
 	enum boot_protocol protocol; /* --boot=auto|pvh|linux64 */
 	char *config_file;           /* --config FILE, NULL if none */
+	bool rng;                    /* --rng on: a virtio-rng device */
 };
 
 /* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was
