@@ -6,9 +6,10 @@
  * memory), syncs and powers the VM off.  The vsock listener, the wire
  * protocol and the container supervisor arrive in later issues.
  *
- * Test knob: `lighter_test=panic` on the kernel command line makes PID 1
+ * Test knobs: `lighter_test=panic` on the kernel command line makes PID 1
  * exit on purpose, so the kernel panics ("Attempted to kill init!") and
- * the VMM's panic path can be exercised. */
+ * the VMM's panic path can be exercised; `lighter_run=/bin/PROBE` runs a
+ * guest-side test program before powering off (test-run.c). */
 #include <stdlib.h>
 #include <sys/reboot.h>
 #include <sys/sysinfo.h>
@@ -64,6 +65,7 @@ int main(void)
 	vmm_port_write(GUEST_PORT_BOOT_READY);
 	report_ready();
 
+	agent_run_test_program();
 	if (cmdline_has_token("lighter_test=panic")) {
 		agent_log("lighter_test=panic: exiting PID 1 on purpose");
 		return EXIT_FAILURE;

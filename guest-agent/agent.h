@@ -37,4 +37,15 @@ __attribute__((format(printf, 1, 2))) void agent_log(const char *fmt, ...);
  * error. */
 bool cmdline_has_token(const char *word);
 
+/* console.c: the value of the first `key=value` token of the kernel
+ * command line, copied (bounded) to out; false when there is none. */
+bool cmdline_value(const char *key, char *out, size_t outlen);
+
+/* test-run.c: when the command line holds `lighter_run=/PATH`, run PATH
+ * (no arguments; it reads its own parameters from /proc/cmdline), wait
+ * for it and log "lighter-agent: /PATH exited with status N" (or "killed
+ * by signal N").  Returns true when a program was run.  Used by the
+ * end-to-end tests' guest-side probes. */
+bool agent_run_test_program(void);
+
 #endif

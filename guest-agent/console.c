@@ -45,11 +45,13 @@ void agent_log(const char *fmt, ...)
 		return;
 }
 
-bool cmdline_has_token(const char *word)
+/* Find the first token of the kernel command line for which match()
+ * holds; copy it to out (bounded).  false when none or on error. */
+static bool cmdline_find(bool (*match)(const char *tok, const char *arg),
+			 const char *arg, char *out, size_t outlen)
 {
 	_cleanup_close_ int fd = -1;
 	char buf[4096];
-	size_t wlen = strlen(word);
 	ssize_t n;
 	char *tok, *save;
 
@@ -61,8 +63,39 @@ bool cmdline_has_token(const char *word)
 		return false;
 	buf[n] = '\0';
 	for (tok = strtok_r(buf, " \t\n", &save); tok;
-	     tok = strtok_r(NULL, " \t\n", &save))
-		if (strlen(tok) == wlen && memcmp(tok, word, wlen) == 0)
-			return true;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		if (!match(tok, arg))
+			continue;
+		if (out)
+			snprintf(out, outlen, "%s", tok);
+		return true;
+	}
 	return false;
+}
+
+static bool token_equals(const char *tok, const char *word)
+{
+	return strcmp(tok, word) == 0;
+}
+
+static bool token_has_key(const char *tok, const char *key)
+{
+	size_t klen = strlen(key);
+
+	return strncmp(tok, key, klen) == 0 && tok[klen] == '=';
+}
+
+bool cmdline_has_token(const char *word)
+{
+	return cmdline_find(token_equals, word, NULL, 0);
+}
+
+bool cmdline_value(const char *key, char *out, size_t outlen)
+{
+	char tok[512];
+
+	if (!cmdline_find(token_has_key, key, tok, sizeof(tok)))
+		return false;
+	snprintf(out, outlen, "%s", tok + strlen(key) + 1);
+	return true;
 }
