@@ -27,12 +27,15 @@
 #include "boot.h"
 #include "config.h"
 #include "debug-port.h"
+#include "device-loop.h"
 #include "guest-mem.h"
 #include "i8042.h"
 #include "io-bus.h"
 #include "kvm-vm.h"
 #include "serial.h"
 #include "vcpu.h"
+#include "virtio-bind.h"
+#include "virtio-rng.h"
 
 enum vmm_exit {
 	VMM_EXIT_OK = 0,
@@ -50,6 +53,9 @@ struct vmm {
 	struct i8042 i8042;
 	struct debug_port debug_port;
 	struct vcpus vcpus;
+	struct device_loop loop;     /* the device thread */
+	struct virtio_machine virtio;
+	struct virtio_dev *rng;
 	struct boot_cpu_state bsp;
 	int console_fd; /* owned when cfg.console == CONSOLE_FILE */
 	bool have_vm, have_vcpus;
@@ -79,13 +85,38 @@ static int vmm_open_console(struct vmm *v, struct lerr *e)
 	}
 }
 
+/* virtio devices: each gets an MMIO window, an interrupt line and an
+ * entry on the guest's command line (so this runs before boot_load). */
+static int vmm_add_devices(struct vmm *v, struct lerr *e)
+{
+	int r;
+
+	r = device_loop_init(&v->loop, e);
+	if (r < 0)
+		return r;
+	virtio_machine_init(&v->virtio, &v->vm, &v->bus, &v->loop.loop);
+	if (v->cfg.rng) {
+		v->rng = virtio_rng_create(&v->mem);
+		if (!v->rng)
+			return lerr_fail(e, ENOMEM, "virtio-rng: out of memory");
+		r = virtio_machine_add(&v->virtio, v->rng, e);
+		if (r < 0)
+			return r;
+	}
+	if (!v->cfg.cmdline && !(v->cfg.cmdline = strdup("")))
+		return lerr_fail(e, ENOMEM, "out of memory");
+	r = virtio_machine_cmdline(&v->virtio, &v->cfg.cmdline);
+	if (r < 0)
+		return lerr_fail(e, -r, "kernel command line: no room for devices");
+	return 0;
+}
+
 static int vmm_setup(struct vmm *v, const struct timespec *start,
 		     struct lerr *e)
 {
 	struct boot_image img = {
 		.kernel_path = v->cfg.kernel,
 		.initrd_path = v->cfg.initrd,
-		.cmdline = v->cfg.cmdline ? v->cfg.cmdline : "",
 		.nr_vcpus = v->cfg.vcpus,
 		.protocol = v->cfg.protocol,
 	};
@@ -98,6 +129,10 @@ static int vmm_setup(struct vmm *v, const struct timespec *start,
 	if (r < 0)
 		return r;
 	v->have_vm = true;
+	r = vmm_add_devices(v, e);
+	if (r < 0)
+		return r;
+	img.cmdline = v->cfg.cmdline;
 	r = boot_load(&v->mem, &img, &v->bsp, e);
 	if (r < 0)
 		return r;
@@ -171,6 +206,10 @@ static int vmm_exit_status(struct vmm *v, char *line, size_t n)
 
 static void vmm_teardown(struct vmm *v)
 {
+	device_loop_stop(&v->loop);
+	device_loop_close(&v->loop);
+	virtio_machine_free(&v->virtio);
+	virtio_rng_destroy(v->rng);
 	if (v->have_vcpus)
 		vcpus_destroy(&v->vcpus);
 	if (v->have_vm)
@@ -215,6 +254,8 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = vmm_setup(v, &start, &e);
 	if (r == 0)
+		r = device_loop_start(&v->loop, &e);
+	if (r == 0)
 		r = vcpus_start(&v->vcpus, &e);
 	if (r < 0) {
 		if (v->have_vcpus)
@@ -227,6 +268,7 @@ int main(int argc, char **argv)
 
 	vmm_wait(v, &waitset);
 	vcpus_join(&v->vcpus);
+	device_loop_stop(&v->loop);
 	serial_flush(&v->serial);
 	status = vmm_exit_status(v, reason, sizeof(reason));
 	fprintf(stderr, "lighter-vmm: %s\n", reason);
