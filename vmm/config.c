@@ -65,6 +65,9 @@ static const char usage_text[] =
 	"  --console MODE    stdout | off | PATH (default stdout)\n"
 	"  --boot PROTO      auto | pvh | linux64 (default auto)\n"
 	"  --rng on|off      virtio-rng entropy device (default off)\n"
+	"  --drive path=FILE[,ro][,id=SERIAL]\n"
+	"                    virtio-blk disk on a raw image (a multiple of\n"
+	"                    512 bytes); repeat for up to 8; [vm] drive0..drive7\n"
 	"  --help            show this help\n"
 	"exit status: 0 guest powered off or reset, or stopped by SIGINT/SIGTERM;\n"
 	"  1 setup error; 2 guest triple fault, crash or kernel panic;\n"
@@ -258,6 +261,65 @@ static int set_switch(bool *dst, const char *val, const struct cfg_origin *o,
 	return 0;
 }
 
+/* One disk from "path=FILE[,ro][,id=SERIAL]" (no commas in FILE). */
+static int add_drive(struct vmm_config *c, const char *val,
+		     const struct cfg_origin *o, struct lerr *e)
+{
+	_cleanup_free_ char *spec = strdup(val);
+	struct vmm_drive d = { 0 };
+	char *tok, *save = NULL;
+	int r = 0;
+
+	if (!spec)
+		return lerr_fail(e, ENOMEM, "out of memory");
+	if (c->nr_drives == VMM_MAX_DRIVES)
+		return cfg_error(e, E2BIG, o, "more than %d drives",
+				 VMM_MAX_DRIVES);
+	for (tok = strtok_r(spec, ",", &save); tok && r == 0;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "path=", 5) == 0) {
+			r = set_path(&d.path, tok + 5, o, e);
+		} else if (strcmp(tok, "ro") == 0) {
+			d.ro = true;
+		} else if (strncmp(tok, "id=", 3) == 0) {
+			size_t n = strlen(tok + 3);
+
+			for (size_t i = 0; i < n; i++) {
+				if (tok[3 + i] < 0x20 || tok[3 + i] > 0x7e)
+					n = SIZE_MAX;
+			}
+			if (n == 0 || n > VMM_DRIVE_ID_MAX)
+				r = cfg_error(e, EINVAL, o,
+					      "\"%s\": id must be 1..%d printable ASCII characters",
+					      val, VMM_DRIVE_ID_MAX);
+			else
+				r = set_string(&d.id, tok + 3, e);
+		} else {
+			r = cfg_error(e, EINVAL, o,
+				      "\"%s\": unknown drive option \"%s\" (path=FILE, ro, id=SERIAL)",
+				      val, tok);
+		}
+	}
+	if (r == 0 && !d.path)
+		r = cfg_error(e, EINVAL, o, "\"%s\": no path=FILE", val);
+	if (r < 0) {
+		free(d.path);
+		free(d.id);
+		return r;
+	}
+	c->drives[c->nr_drives++] = d;
+	return 0;
+}
+
+/* "drive0".."drive7" -> 0..7, else -1. */
+static int drive_key_index(const char *name)
+{
+	if (strncmp(name, "drive", 5) != 0 || name[5] < '0' ||
+	    name[5] >= '0' + VMM_MAX_DRIVES || name[6] != '\0')
+		return -1;
+	return name[5] - '0';
+}
+
 static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		   const struct cfg_origin *o, struct lerr *e)
 {
@@ -356,7 +418,8 @@ static int cfg_apply_file(struct vmm_config *c, const char *path,
 	_cleanup_free_ const char **keys = NULL;
 	_cleanup_free_ char *dir = NULL;
 	struct cfg_origin o = { .file = path };
-	const char *slash;
+	const char *slash, *drive_val[VMM_MAX_DRIVES] = { NULL };
+	const char *drive_key[VMM_MAX_DRIVES] = { NULL };
 	int nsec, nkeys, i, r;
 	FILE *f;
 
@@ -408,13 +471,27 @@ static int cfg_apply_file(struct vmm_config *c, const char *path,
 	for (i = 0; i < nkeys; i++) {
 		const char *name = keys[i] + strlen("vm:");
 		const char *val = iniparser_getstring(d, keys[i], NULL);
-		int k = cfg_key_lookup(name);
+		int k = cfg_key_lookup(name), drive = drive_key_index(name);
 
+		if (drive >= 0) {
+			/* applied below, in drive number order */
+			drive_key[drive] = name;
+			drive_val[drive] = val ? val : "";
+			continue;
+		}
 		if (k < 0)
 			return lerr_fail(e, EINVAL, "\"%s\": [vm] unknown key \"%s\"",
 					path, name);
 		o.key = name;
 		r = cfg_set(c, (enum cfg_key)k, val ? val : "", &o, e);
+		if (r < 0)
+			return r;
+	}
+	for (i = 0; i < VMM_MAX_DRIVES; i++) {
+		if (!drive_val[i])
+			continue;
+		o.key = drive_key[i];
+		r = add_drive(c, drive_val[i], &o, e);
 		if (r < 0)
 			return r;
 	}
@@ -431,7 +508,12 @@ static int cfg_defaults(struct vmm_config *c, struct lerr *e)
 	return set_string(&c->cmdline, DEFAULT_CMDLINE, e);
 }
 
-enum { OPT_HELP = 'h', OPT_CONFIG = 0x100, OPT_KEY_BASE = 0x200 };
+enum {
+	OPT_HELP = 'h',
+	OPT_CONFIG = 0x100,
+	OPT_DRIVE = 0x101,
+	OPT_KEY_BASE = 0x200
+};
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -444,6 +526,7 @@ static const struct option long_options[] = {
 	{ "console", required_argument, NULL, OPT_KEY_BASE + KEY_CONSOLE },
 	{ "boot", required_argument, NULL, OPT_KEY_BASE + KEY_BOOT },
 	{ "rng", required_argument, NULL, OPT_KEY_BASE + KEY_RNG },
+	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -452,7 +535,8 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 		     struct lerr *e)
 {
 	const char *flag_val[KEY_COUNT] = { NULL };
-	const char *config_file = NULL;
+	const char *config_file = NULL, *drive_flag[VMM_MAX_DRIVES];
+	unsigned int nr_drive_flags = 0;
 	int opt, k, r;
 
 	optind = 0; /* full re-initialisation: callers may parse twice */
@@ -465,6 +549,13 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 			return 1;
 		case OPT_CONFIG:
 			config_file = optarg;
+			break;
+		case OPT_DRIVE:
+			if (nr_drive_flags == VMM_MAX_DRIVES)
+				return lerr_fail(e, E2BIG,
+						"--drive: more than %d drives",
+						VMM_MAX_DRIVES);
+			drive_flag[nr_drive_flags++] = optarg;
 			break;
 		case ':':
 			return lerr_fail(e, EINVAL, "%s: missing argument",
@@ -502,6 +593,13 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 		if (r < 0)
 			return r;
 	}
+	for (unsigned int i = 0; i < nr_drive_flags; i++) {
+		struct cfg_origin o = { .flag = "--drive" };
+
+		r = add_drive(c, drive_flag[i], &o, e);
+		if (r < 0)
+			return r;
+	}
 	if (!c->kernel)
 		return lerr_fail(e, EINVAL,
 				"no kernel: pass --kernel PATH or set [vm] kernel");
@@ -529,5 +627,9 @@ void vmm_config_free(struct vmm_config *c)
 	free(c->cmdline);
 	free(c->console_path);
 	free(c->config_file);
+	for (unsigned int i = 0; i < c->nr_drives; i++) {
+		free(c->drives[i].path);
+		free(c->drives[i].id);
+	}
 	memset(c, 0, sizeof(*c));
 }

@@ -12,6 +12,15 @@
 #include "boot.h"
 
 #define VMM_MAX_VCPUS 64
+#define VMM_MAX_DRIVES 8
+#define VMM_DRIVE_ID_MAX 20 /* virtio-blk serial bytes */
+
+/* A virtio-blk disk: --drive path=FILE[,ro][,id=SERIAL] or [vm] driveN. */
+struct vmm_drive {
+	char *path;  /* raw image */
+	bool ro;     /* read-only (VIRTIO_BLK_F_RO) */
+	char *id;    /* serial for GET_ID; NULL: the image's base name */
+};
 
 enum console_mode {
 	CONSOLE_STDOUT = 0, /* default */
@@ -30,6 +39,9 @@ struct vmm_config {
 	enum boot_protocol protocol; /* --boot=auto|pvh|linux64 */
 	char *config_file;           /* --config FILE, NULL if none */
 	bool rng;                    /* --rng on: a virtio-rng device */
+	/* disks: the file's drive0..drive7 in that order, then each --drive */
+	struct vmm_drive drives[VMM_MAX_DRIVES];
+	unsigned int nr_drives;
 };
 
 /* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was

@@ -35,6 +35,7 @@
 #include "serial.h"
 #include "vcpu.h"
 #include "virtio-bind.h"
+#include "virtio-blk-loop.h"
 #include "virtio-rng.h"
 
 enum vmm_exit {
@@ -56,6 +57,8 @@ struct vmm {
 	struct device_loop loop;     /* the device thread */
 	struct virtio_machine virtio;
 	struct virtio_dev *rng;
+	struct virtio_dev *blk[VMM_MAX_DRIVES];
+	uv_poll_t blk_poll[VMM_MAX_DRIVES]; /* their I/O completions */
 	struct boot_cpu_state bsp;
 	int console_fd; /* owned when cfg.console == CONSOLE_FILE */
 	bool have_vm, have_vcpus;
@@ -100,6 +103,21 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 		if (!v->rng)
 			return lerr_fail(e, ENOMEM, "virtio-rng: out of memory");
 		r = virtio_machine_add(&v->virtio, v->rng, e);
+		if (r < 0)
+			return r;
+	}
+	for (unsigned int i = 0; i < v->cfg.nr_drives; i++) {
+		const struct vmm_drive *dr = &v->cfg.drives[i];
+		struct virtio_blk_params p = { .path = dr->path, .ro = dr->ro,
+					       .serial = dr->id };
+
+		v->blk[i] = virtio_blk_create(&v->mem, &p, e);
+		if (!v->blk[i])
+			return -e->code;
+		r = virtio_machine_add(&v->virtio, v->blk[i], e);
+		if (r == 0)
+			r = virtio_blk_attach(v->blk[i], &v->loop.loop,
+					      &v->blk_poll[i], e);
 		if (r < 0)
 			return r;
 	}
@@ -210,6 +228,8 @@ static void vmm_teardown(struct vmm *v)
 	device_loop_close(&v->loop);
 	virtio_machine_free(&v->virtio);
 	virtio_rng_destroy(v->rng);
+	for (unsigned int i = 0; i < VMM_MAX_DRIVES; i++)
+		virtio_blk_destroy(v->blk[i]); /* after device_loop_close */
 	if (v->have_vcpus)
 		vcpus_destroy(&v->vcpus);
 	if (v->have_vm)
