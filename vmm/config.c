@@ -33,6 +33,8 @@ enum cfg_key {
 	KEY_CONSOLE,
 	KEY_BOOT,
 	KEY_RNG,
+	KEY_VSOCK_UDS,
+	KEY_VSOCK_CID,
 	KEY_COUNT,
 };
 
@@ -43,6 +45,7 @@ static const char *const cfg_key_name[KEY_COUNT] = {
 	[KEY_KERNEL] = "kernel",   [KEY_INITRD] = "initrd",
 	[KEY_CMDLINE] = "cmdline", [KEY_CONSOLE] = "console",
 	[KEY_BOOT] = "boot",       [KEY_RNG] = "rng",
+	[KEY_VSOCK_UDS] = "vsock_uds", [KEY_VSOCK_CID] = "vsock_cid",
 };
 
 static const char *const cfg_flag_name[KEY_COUNT] = {
@@ -50,6 +53,7 @@ static const char *const cfg_flag_name[KEY_COUNT] = {
 	[KEY_KERNEL] = "--kernel",    [KEY_INITRD] = "--initrd",
 	[KEY_CMDLINE] = "--cmdline",  [KEY_CONSOLE] = "--console",
 	[KEY_BOOT] = "--boot",        [KEY_RNG] = "--rng",
+	[KEY_VSOCK_UDS] = "--vsock-uds", [KEY_VSOCK_CID] = "--vsock-cid",
 };
 
 static const char usage_text[] =
@@ -65,6 +69,10 @@ static const char usage_text[] =
 	"  --console MODE    stdout | off | PATH (default stdout)\n"
 	"  --boot PROTO      auto | pvh | linux64 (default auto)\n"
 	"  --rng on|off      virtio-rng entropy device (default off)\n"
+	"  --vsock-uds PATH  virtio-vsock device, host side on the Unix socket\n"
+	"                    PATH (CONNECT <port> to reach the guest; guest\n"
+	"                    connections to port P go to PATH_P)\n"
+	"  --vsock-cid N     the guest's vsock CID, >= 3 (default 3)\n"
 	"  --drive path=FILE[,ro][,id=SERIAL]\n"
 	"                    virtio-blk disk on a raw image (a multiple of\n"
 	"                    512 bytes); repeat for up to 8; [vm] drive0..drive7\n"
@@ -320,6 +328,26 @@ static int drive_key_index(const char *name)
 	return name[5] - '0';
 }
 
+static int set_vsock_cid(struct vmm_config *c, const char *val,
+			 const struct cfg_origin *o, struct lerr *e)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!isdigit((unsigned char)val[0]))
+		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (*end != '\0')
+		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
+	/* 0-2 are the hypervisor, local and host; 2^32-1 is VMADDR_CID_ANY */
+	if (errno == ERANGE || v < 3 || v > 0xfffffffeULL)
+		return cfg_error(e, ERANGE, o,
+				 "\"%s\" is out of range (3..4294967294)", val);
+	c->vsock_cid = v;
+	return 0;
+}
+
 static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		   const struct cfg_origin *o, struct lerr *e)
 {
@@ -340,6 +368,10 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		return set_boot(c, val, o, e);
 	case KEY_RNG:
 		return set_switch(&c->rng, val, o, e);
+	case KEY_VSOCK_UDS:
+		return set_path(&c->vsock_uds, val, o, e);
+	case KEY_VSOCK_CID:
+		return set_vsock_cid(c, val, o, e);
 	case KEY_COUNT:
 	default:
 		break;
@@ -505,6 +537,7 @@ static int cfg_defaults(struct vmm_config *c, struct lerr *e)
 	c->mem_bytes = DEFAULT_MEM_BYTES;
 	c->console = CONSOLE_STDOUT;
 	c->protocol = BOOT_AUTO;
+	c->vsock_cid = 3;
 	return set_string(&c->cmdline, DEFAULT_CMDLINE, e);
 }
 
@@ -526,6 +559,8 @@ static const struct option long_options[] = {
 	{ "console", required_argument, NULL, OPT_KEY_BASE + KEY_CONSOLE },
 	{ "boot", required_argument, NULL, OPT_KEY_BASE + KEY_BOOT },
 	{ "rng", required_argument, NULL, OPT_KEY_BASE + KEY_RNG },
+	{ "vsock-uds", required_argument, NULL, OPT_KEY_BASE + KEY_VSOCK_UDS },
+	{ "vsock-cid", required_argument, NULL, OPT_KEY_BASE + KEY_VSOCK_CID },
 	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -627,6 +662,7 @@ void vmm_config_free(struct vmm_config *c)
 	free(c->cmdline);
 	free(c->console_path);
 	free(c->config_file);
+	free(c->vsock_uds);
 	for (unsigned int i = 0; i < c->nr_drives; i++) {
 		free(c->drives[i].path);
 		free(c->drives[i].id);

@@ -39,6 +39,8 @@ struct vmm_config {
 	enum boot_protocol protocol; /* --boot=auto|pvh|linux64 */
 	char *config_file;           /* --config FILE, NULL if none */
 	bool rng;                    /* --rng on: a virtio-rng device */
+	char *vsock_uds;             /* --vsock-uds: a virtio-vsock device */
+	uint64_t vsock_cid;          /* --vsock-cid, >= 3, default 3 */
 	/* disks: the file's drive0..drive7 in that order, then each --drive */
 	struct vmm_drive drives[VMM_MAX_DRIVES];
 	unsigned int nr_drives;

@@ -37,6 +37,7 @@
 #include "virtio-bind.h"
 #include "virtio-blk-loop.h"
 #include "virtio-rng.h"
+#include "virtio-vsock.h"
 
 enum vmm_exit {
 	VMM_EXIT_OK = 0,
@@ -57,6 +58,7 @@ struct vmm {
 	struct device_loop loop;     /* the device thread */
 	struct virtio_machine virtio;
 	struct virtio_dev *rng;
+	struct virtio_dev *vsock;
 	struct virtio_dev *blk[VMM_MAX_DRIVES];
 	uv_poll_t blk_poll[VMM_MAX_DRIVES]; /* their I/O completions */
 	struct boot_cpu_state bsp;
@@ -118,6 +120,16 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 		if (r == 0)
 			r = virtio_blk_attach(v->blk[i], &v->loop.loop,
 					      &v->blk_poll[i], e);
+		if (r < 0)
+			return r;
+	}
+	if (v->cfg.vsock_uds) {
+		v->vsock = virtio_vsock_create(&v->mem, &v->loop.loop,
+					       v->cfg.vsock_uds,
+					       v->cfg.vsock_cid, e);
+		if (!v->vsock)
+			return -e->code;
+		r = virtio_machine_add(&v->virtio, v->vsock, e);
 		if (r < 0)
 			return r;
 	}
@@ -228,6 +240,7 @@ static void vmm_teardown(struct vmm *v)
 	device_loop_close(&v->loop);
 	virtio_machine_free(&v->virtio);
 	virtio_rng_destroy(v->rng);
+	virtio_vsock_destroy(v->vsock); /* after device_loop_close */
 	for (unsigned int i = 0; i < VMM_MAX_DRIVES; i++)
 		virtio_blk_destroy(v->blk[i]); /* after device_loop_close */
 	if (v->have_vcpus)
