@@ -1,0 +1,248 @@
+/* fuzz-virtio-mmio.c - libFuzzer harness for the virtio-mmio v2 transport
+ * (vmm/virtio-mmio.c, vmm/virtio-dev.c) in front of the rng device.
+ *
+ * The input is a program for a hostile driver: raw register reads and
+ * writes of any offset and width, raw guest-memory writes into the ring
+ * area, and shortcuts a fuzzer would take long to find on its own (the
+ * whole negotiate-and-setup sequence, posting a descriptor, kicking,
+ * reset).  Kicks run the device inline, as tests/unit/test-virtio-mmio.c
+ * does.  getrandom() is replaced by a fixed pattern so runs are
+ * deterministic even when the guest points rng buffers at its own rings. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "fuzz-input.h"
+#include "guest-mem.h"
+#include "virtio-mmio.h"
+#include "virtio-rng.h"
+
+#define RAM_BYTES (64ULL << 20)
+#define DESC_GPA 0x10000ULL
+#define AVAIL_GPA 0x11000ULL
+#define USED_GPA 0x12000ULL
+#define RING_AREA_END 0x14000ULL
+#define DATA_GPA 0x100000ULL
+#define MAX_OPS 512
+#define MMIO_MAGIC 0x74726976
+
+#define REG_QUEUE_SEL 0x030
+#define REG_QUEUE_NUM 0x038
+#define REG_QUEUE_READY 0x044
+#define REG_STATUS 0x070
+
+enum fuzz_op {
+	OP_WRITE,     /* raw register write */
+	OP_READ,      /* raw register read */
+	OP_MEM,       /* raw 4-byte guest write in the ring area */
+	OP_SETUP,     /* negotiate, lay out queue 0, DRIVER_OK */
+	OP_POST,      /* write a descriptor, publish it on the avail ring */
+	OP_KICK,      /* QueueNotify */
+	OP_RESET,     /* status 0 */
+	OP_USED_EVENT, /* avail flags and used_event */
+	OP_COUNT,
+};
+
+static struct guest_mem mem;
+static struct virtio_dev *dev;
+static unsigned int irqs;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+ssize_t getrandom(void *buf, size_t len, unsigned int flags);
+
+/* Deterministic stand-in for the kernel's entropy; short reads now and
+ * then exercise the rng's retry loop. */
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+	if (len > 4096)
+		len = 4096;
+	memset(buf, 0x5a, len);
+	return (ssize_t)len;
+}
+
+static void hook_irq(struct virtio_dev *d)
+{
+	irqs++;
+}
+
+static void hook_kick(struct virtio_dev *d, unsigned int q)
+{
+	FUZZ_CHECK(q < d->ops->nr_queues);
+	d->ops->queue_notify(d, q); /* the device thread, inline */
+}
+
+static const struct virtio_hooks hooks = { .irq = hook_irq,
+					   .kick = hook_kick };
+
+static void *gpa(uint64_t a, uint64_t len)
+{
+	void *p = guest_mem_ptr(&mem, a, len);
+
+	FUZZ_CHECK(p);
+	return p;
+}
+
+static uint32_t rd(uint64_t off)
+{
+	uint32_t v;
+
+	virtio_mmio_read(dev, off, &v, 4);
+	return v;
+}
+
+static void wr(uint64_t off, uint32_t v)
+{
+	virtio_mmio_write(dev, off, &v, 4);
+}
+
+static void check_state(void)
+{
+	uint32_t status = rd(REG_STATUS);
+
+	FUZZ_CHECK(rd(0x000) == MMIO_MAGIC);
+	FUZZ_CHECK(status == dev->status);
+	if (status & 4) /* DRIVER_OK only after FEATURES_OK */
+		FUZZ_CHECK(status & 8);
+	if (status & 8) /* accepted features: offered ones, VERSION_1 */
+		FUZZ_CHECK(!(dev->driver_features &
+			     ~(dev->ops->features |
+			       1ULL << VIRTIO_F_VERSION_1)) &&
+			   (dev->driver_features >> VIRTIO_F_VERSION_1) & 1);
+	for (unsigned int i = 0; i < VIRTIO_MAX_QUEUES; i++) {
+		const struct virtq *q = &dev->vq[i];
+
+		if (i >= dev->ops->nr_queues)
+			FUZZ_CHECK(!q->ready && !q->size);
+		if (q->ready)
+			FUZZ_CHECK(q->size && q->size <= dev->ops->queue_max &&
+				   !(q->size & (q->size - 1)));
+	}
+}
+
+static void op_setup(struct fuzz_in *in)
+{
+	uint32_t lo = fuzz_u32(in), hi = fuzz_u8(in) & 3;
+	uint32_t qsize = 1U << (fuzz_u8(in) % 10);
+
+	wr(REG_STATUS, 1);
+	wr(REG_STATUS, 3);
+	wr(0x024, 0);
+	wr(0x020, lo);
+	wr(0x024, 1);
+	wr(0x020, hi);
+	wr(REG_STATUS, 11);
+	wr(REG_QUEUE_SEL, 0);
+	wr(REG_QUEUE_NUM, qsize);
+	wr(0x080, (uint32_t)DESC_GPA);
+	wr(0x084, 0);
+	wr(0x090, (uint32_t)AVAIL_GPA);
+	wr(0x094, 0);
+	wr(0x0a0, (uint32_t)USED_GPA);
+	wr(0x0a4, 0);
+	wr(REG_QUEUE_READY, 1);
+	wr(REG_STATUS, 15);
+}
+
+/* A descriptor whose address aims at data, the rings, the end of RAM or
+ * nowhere, published at the next avail slot (optionally without a kick). */
+static void op_post(struct fuzz_in *in)
+{
+	uint16_t qsize = dev->vq[0].size ? dev->vq[0].size : 8;
+	uint8_t idx = fuzz_u8(in), flags = fuzz_u8(in), kind = fuzz_u8(in);
+	uint16_t next = fuzz_u16(in), len = fuzz_u16(in);
+	uint16_t *avail = gpa(AVAIL_GPA, 4 + 2ULL * 256);
+	uint64_t addr;
+	uint8_t *d;
+
+	switch (kind % 4) {
+	case 0:
+		addr = DATA_GPA + 64ULL * idx;
+		break;
+	case 1:
+		addr = DESC_GPA + 16ULL * (kind >> 2);
+		break;
+	case 2:
+		addr = RAM_BYTES - 64ULL * (kind >> 2);
+		break;
+	default:
+		addr = 0xd0000000ULL + kind;
+		break;
+	}
+	d = gpa(DESC_GPA + 16ULL * (idx % qsize), 16);
+	memcpy(d, &addr, 8);
+	memcpy(d + 8, &(uint32_t){ len }, 4);
+	memcpy(d + 12, &(uint16_t){ flags }, 2);
+	memcpy(d + 14, &next, 2);
+	avail[2 + avail[1] % qsize] = idx % qsize;
+	__atomic_store_n(&avail[1], (uint16_t)(avail[1] + 1), __ATOMIC_RELEASE);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = { data, size };
+	struct lerr e = { 0 };
+
+	if (!mem.nr_regions && guest_mem_init(&mem, RAM_BYTES, &e) < 0) {
+		fprintf(stderr, "guest_mem_init: %s\n", e.msg);
+		abort();
+	}
+	memset(gpa(DESC_GPA, RING_AREA_END - DESC_GPA), 0,
+	       RING_AREA_END - DESC_GPA);
+	dev = virtio_rng_create(&mem);
+	FUZZ_CHECK(dev);
+	dev->hooks = &hooks;
+	irqs = 0;
+
+	for (unsigned int n = 0; n < MAX_OPS && in.left; n++) {
+		uint8_t op = fuzz_u8(&in);
+		uint64_t off, v;
+		unsigned int width;
+
+		switch (op % OP_COUNT) {
+		case OP_WRITE:
+		case OP_READ:
+			off = fuzz_u16(&in) % VIRTIO_MMIO_WINDOW;
+			width = 1U << (op >> 4) % 4;
+			v = fuzz_u64(&in);
+			if (op % OP_COUNT == OP_WRITE)
+				virtio_mmio_write(dev, off, &v, width);
+			else
+				virtio_mmio_read(dev, off, &v, width);
+			break;
+		case OP_MEM:
+			off = DESC_GPA + 4 * (fuzz_u16(&in) %
+					      ((RING_AREA_END - DESC_GPA) / 4));
+			v = fuzz_u32(&in);
+			memcpy(gpa(off, 4), &v, 4);
+			break;
+		case OP_SETUP:
+			op_setup(&in);
+			break;
+		case OP_POST:
+			op_post(&in);
+			if (!(op & 0x80))
+				wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+			break;
+		case OP_KICK:
+			wr(VIRTIO_MMIO_QUEUE_NOTIFY, fuzz_u8(&in) % 3);
+			break;
+		case OP_RESET:
+			wr(REG_STATUS, 0);
+			FUZZ_CHECK(rd(REG_STATUS) == 0 && dev->isr == 0);
+			break;
+		default: {
+			uint16_t *avail = gpa(AVAIL_GPA, 4 + 2ULL * 512 + 2);
+			uint16_t qsize = dev->vq[0].size;
+
+			avail[0] = fuzz_u8(&in) & 1;
+			avail[2 + (qsize ? qsize : 8)] = fuzz_u16(&in);
+			break;
+		}
+		}
+		check_state();
+	}
+	virtio_rng_destroy(dev);
+	dev = NULL;
+	return 0;
+}
