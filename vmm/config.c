@@ -293,8 +293,10 @@ static int add_drive(struct vmm_config *c, const char *val,
 			size_t n = strlen(tok + 3);
 
 			for (size_t i = 0; i < n; i++) {
-				if (tok[3 + i] < 0x20 || tok[3 + i] > 0x7e)
-					n = SIZE_MAX;
+				if (tok[3 + i] < 0x20 || tok[3 + i] > 0x7e) {
+					n = SIZE_MAX; /* refused below */
+					break;
+				}
 			}
 			if (n == 0 || n > VMM_DRIVE_ID_MAX)
 				r = cfg_error(e, EINVAL, o,

@@ -329,3 +329,16 @@ Test(config, reparse_in_one_process)
 	cr_expect_str_eq(c.kernel, "/b");
 	cr_expect_eq(c.vcpus, 1);
 }
+
+/* Found by tests/fuzz/fuzz-vmm-config: a non-printable character in a
+ * drive id used to send the id check past the end of the string. */
+Test(config, drive_id_with_a_control_character_is_refused)
+{
+	struct lerr e;
+
+	cr_assert_lt(PARSE(&e, "--kernel", "/k", "--drive",
+			   "path=/d,id=ab\x01" "cd,ro"), 0);
+	cr_expect(strstr(e.msg, "id must be 1..") != NULL, "%s", e.msg);
+	cr_assert_lt(PARSE(&e, "--kernel", "/k", "--drive", "path=/d,id=\xff"), 0);
+	cr_expect(strstr(e.msg, "id must be 1..") != NULL, "%s", e.msg);
+}
