@@ -5,8 +5,10 @@
  * writes of any offset and width, raw guest-memory writes into the ring
  * area, and shortcuts a fuzzer would take long to find on its own (the
  * whole negotiate-and-setup sequence, posting a descriptor, kicking,
- * reset).  Kicks run the device inline, as tests/unit/test-virtio-mmio.c
- * does.  getrandom() is replaced by a fixed pattern so runs are
+ * reset), plus what the device side may do meanwhile.  Each op is a byte:
+ * bits 0-3 the op (mod OP_COUNT), bits 4-5 the access width (1 << n),
+ * bit 7 "post without kicking"; its operands follow.  Kicks run the
+ * device inline, as tests/unit/test-virtio-mmio.c does.  getrandom() is replaced by a fixed pattern so runs are
  * deterministic even when the guest points rng buffers at its own rings. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,6 +43,7 @@ enum fuzz_op {
 	OP_KICK,      /* QueueNotify */
 	OP_RESET,     /* status 0 */
 	OP_USED_EVENT, /* avail flags and used_event */
+	OP_DEVICE,    /* device side: config change, needs-reset, cmdline */
 	OP_COUNT,
 };
 
@@ -198,14 +201,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = fuzz_u8(&in);
 		uint64_t off, v;
 		unsigned int width;
+		char cmdline[64];
 
-		switch (op % OP_COUNT) {
+		switch ((op & 0x0f) % OP_COUNT) {
 		case OP_WRITE:
 		case OP_READ:
 			off = fuzz_u16(&in) % VIRTIO_MMIO_WINDOW;
 			width = 1U << (op >> 4) % 4;
 			v = fuzz_u64(&in);
-			if (op % OP_COUNT == OP_WRITE)
+			if ((op & 0x0f) % OP_COUNT == OP_WRITE)
 				virtio_mmio_write(dev, off, &v, width);
 			else
 				virtio_mmio_read(dev, off, &v, width);
@@ -230,6 +234,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_RESET:
 			wr(REG_STATUS, 0);
 			FUZZ_CHECK(rd(REG_STATUS) == 0 && dev->isr == 0);
+			break;
+		case OP_DEVICE:
+			v = fuzz_u8(&in);
+			if (v & 1)
+				virtio_dev_config_changed(dev);
+			if (v & 2)
+				virtio_dev_needs_reset(dev);
+			FUZZ_CHECK(virtio_mmio_cmdline(dev, cmdline,
+						       v >> 2) < (int)(v >> 2));
 			break;
 		default: {
 			uint16_t *avail = gpa(AVAIL_GPA, 4 + 2ULL * 512 + 2);
