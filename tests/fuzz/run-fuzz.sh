@@ -25,17 +25,22 @@ esac
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lighter-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-mkdir -p "$artifacts"
+mkdir -p "$artifacts" "$work/corpus"
 
 status=0
 # libFuzzer enforces -max_total_time itself; the outer timeout only
-# catches a harness that never returns to it.
+# catches a harness that never returns to it.  Its progress lines stay in
+# the log; the test output gets the summary, or the report on failure.
 timeout -k 10 $((seconds + 120)) "$harness" \
 	-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
 	-print_final_stats=1 -artifact_prefix="$artifacts/" \
-	"$work" "$corpus" || status=$?
+	"$work/corpus" "$corpus" >"$work/log" 2>&1 || status=$?
+# libFuzzer reports findings with exit status 77 by default, which meson
+# would read as "skipped": every failure becomes 1 here.
 if [ "$status" -ne 0 ]; then
+	tail -n 120 "$work/log" >&2
 	echo "fuzz: $(basename "$harness") failed (exit $status); inputs kept in $artifacts/" >&2
 	echo "fuzz: reproduce with: $harness $artifacts/<crash-file>" >&2
 	exit 1
 fi
+grep -E '^(#[0-9]+[[:space:]]+DONE|Done|stat::)' "$work/log" || tail -n 5 "$work/log"
