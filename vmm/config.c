@@ -35,6 +35,7 @@ enum cfg_key {
 	KEY_RNG,
 	KEY_VSOCK_UDS,
 	KEY_VSOCK_CID,
+	KEY_NET,
 	KEY_COUNT,
 };
 
@@ -46,6 +47,7 @@ static const char *const cfg_key_name[KEY_COUNT] = {
 	[KEY_CMDLINE] = "cmdline", [KEY_CONSOLE] = "console",
 	[KEY_BOOT] = "boot",       [KEY_RNG] = "rng",
 	[KEY_VSOCK_UDS] = "vsock_uds", [KEY_VSOCK_CID] = "vsock_cid",
+	[KEY_NET] = "net",
 };
 
 static const char *const cfg_flag_name[KEY_COUNT] = {
@@ -54,6 +56,7 @@ static const char *const cfg_flag_name[KEY_COUNT] = {
 	[KEY_CMDLINE] = "--cmdline",  [KEY_CONSOLE] = "--console",
 	[KEY_BOOT] = "--boot",        [KEY_RNG] = "--rng",
 	[KEY_VSOCK_UDS] = "--vsock-uds", [KEY_VSOCK_CID] = "--vsock-cid",
+	[KEY_NET] = "--net",
 };
 
 static const char usage_text[] =
@@ -73,6 +76,10 @@ static const char usage_text[] =
 	"                    PATH (CONNECT <port> to reach the guest; guest\n"
 	"                    connections to port P go to PATH_P)\n"
 	"  --vsock-cid N     the guest's vsock CID, >= 3 (default 3)\n"
+	"  --net tap=NAME[,mac=AA:BB:CC:DD:EE:FF]\n"
+	"                    virtio-net device on TAP NAME (an existing TAP, or\n"
+	"                    one created; needs CAP_NET_ADMIN); default MAC\n"
+	"                    06:00:AC:10:00:02\n"
 	"  --drive path=FILE[,ro][,id=SERIAL]\n"
 	"                    virtio-blk disk on a raw image (a multiple of\n"
 	"                    512 bytes); repeat for up to 8; [vm] drive0..drive7\n"
@@ -269,6 +276,84 @@ static int set_switch(bool *dst, const char *val, const struct cfg_origin *o,
 	return 0;
 }
 
+/* The guest's MAC when --net names none: locally administered (bit 1 of
+ * the first octet), unicast, and the same for every VM (each VM has its
+ * own TAP, so they never share a link). */
+static const uint8_t default_net_mac[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };
+
+/* "AA:BB:CC:DD:EE:FF" -> mac; a NIC's own address must be unicast and not
+ * all zeroes. */
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int v[6];
+	int used = 0;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &used) != 6 || used != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[3 * i]) ||
+		    !isxdigit((unsigned char)s[3 * i + 1]))
+			return false;
+		mac[i] = (uint8_t)v[i];
+	}
+	return !(mac[0] & 1) && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]);
+}
+
+/* An interface name the kernel takes: 1..15 of [A-Za-z0-9_.-], not "."
+ * or ".." (stricter than the kernel, which also allows odd bytes). */
+static bool ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+/* The network device from "tap=NAME[,mac=AA:BB:CC:DD:EE:FF]". */
+static int set_net(struct vmm_config *c, const char *val,
+		   const struct cfg_origin *o, struct lerr *e)
+{
+	_cleanup_free_ char *spec = strdup(val);
+	uint8_t mac[6];
+	const char *tap = NULL;
+	char *tok, *save = NULL;
+
+	if (!spec)
+		return lerr_fail(e, ENOMEM, "out of memory");
+	memcpy(mac, default_net_mac, 6);
+	for (tok = strtok_r(spec, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "tap=", 4) == 0) {
+			tap = tok + 4;
+			if (!ifname_valid(tap))
+				return cfg_error(e, EINVAL, o,
+						 "\"%s\": tap name \"%s\" is not 1..15 of A-Z a-z 0-9 _ . -",
+						 val, tap);
+		} else if (strncmp(tok, "mac=", 4) == 0) {
+			if (!parse_mac(tok + 4, mac))
+				return cfg_error(e, EINVAL, o,
+						 "\"%s\": \"%s\" is not a unicast MAC address (AA:BB:CC:DD:EE:FF)",
+						 val, tok + 4);
+		} else {
+			return cfg_error(e, EINVAL, o,
+					 "\"%s\": unknown net option \"%s\" (tap=NAME, mac=AA:BB:CC:DD:EE:FF)",
+					 val, tok);
+		}
+	}
+	if (!tap)
+		return cfg_error(e, EINVAL, o, "\"%s\": no tap=NAME", val);
+	memcpy(c->net_mac, mac, 6);
+	return set_string(&c->net_tap, tap, e);
+}
+
 /* One disk from "path=FILE[,ro][,id=SERIAL]" (no commas in FILE). */
 static int add_drive(struct vmm_config *c, const char *val,
 		     const struct cfg_origin *o, struct lerr *e)
@@ -374,6 +459,8 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		return set_path(&c->vsock_uds, val, o, e);
 	case KEY_VSOCK_CID:
 		return set_vsock_cid(c, val, o, e);
+	case KEY_NET:
+		return set_net(c, val, o, e);
 	case KEY_COUNT:
 	default:
 		break;
@@ -563,6 +650,7 @@ static const struct option long_options[] = {
 	{ "rng", required_argument, NULL, OPT_KEY_BASE + KEY_RNG },
 	{ "vsock-uds", required_argument, NULL, OPT_KEY_BASE + KEY_VSOCK_UDS },
 	{ "vsock-cid", required_argument, NULL, OPT_KEY_BASE + KEY_VSOCK_CID },
+	{ "net", required_argument, NULL, OPT_KEY_BASE + KEY_NET },
 	{ "drive", required_argument, NULL, OPT_DRIVE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -665,6 +753,7 @@ void vmm_config_free(struct vmm_config *c)
 	free(c->console_path);
 	free(c->config_file);
 	free(c->vsock_uds);
+	free(c->net_tap);
 	for (unsigned int i = 0; i < c->nr_drives; i++) {
 		free(c->drives[i].path);
 		free(c->drives[i].id);

@@ -41,6 +41,8 @@ struct vmm_config {
 	bool rng;                    /* --rng on: a virtio-rng device */
 	char *vsock_uds;             /* --vsock-uds: a virtio-vsock device */
 	uint64_t vsock_cid;          /* --vsock-cid, >= 3, default 3 */
+	char *net_tap;               /* --net tap=NAME: a virtio-net device */
+	uint8_t net_mac[6];          /* --net ...,mac=; default 06:00:AC:10:00:02 */
 	/* disks: the file's drive0..drive7 in that order, then each --drive */
 	struct vmm_drive drives[VMM_MAX_DRIVES];
 	unsigned int nr_drives;

@@ -36,6 +36,7 @@
 #include "vcpu.h"
 #include "virtio-bind.h"
 #include "virtio-blk-loop.h"
+#include "virtio-net.h"
 #include "virtio-rng.h"
 #include "virtio-vsock.h"
 
@@ -59,6 +60,7 @@ struct vmm {
 	struct virtio_machine virtio;
 	struct virtio_dev *rng;
 	struct virtio_dev *vsock;
+	struct virtio_dev *net;
 	struct virtio_dev *blk[VMM_MAX_DRIVES];
 	uv_poll_t blk_poll[VMM_MAX_DRIVES]; /* their I/O completions */
 	struct boot_cpu_state bsp;
@@ -130,6 +132,20 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 		if (!v->vsock)
 			return -e->code;
 		r = virtio_machine_add(&v->virtio, v->vsock, e);
+		if (r < 0)
+			return r;
+	}
+	if (v->cfg.net_tap) {
+		struct tap tap;
+
+		r = tap_open(&tap, v->cfg.net_tap, e);
+		if (r < 0)
+			return r;
+		v->net = virtio_net_create(&v->mem, &v->loop.loop, &tap,
+					   v->cfg.net_mac, e);
+		if (!v->net)
+			return -e->code;
+		r = virtio_machine_add(&v->virtio, v->net, e);
 		if (r < 0)
 			return r;
 	}
@@ -241,6 +257,7 @@ static void vmm_teardown(struct vmm *v)
 	virtio_machine_free(&v->virtio);
 	virtio_rng_destroy(v->rng);
 	virtio_vsock_destroy(v->vsock); /* after device_loop_close */
+	virtio_net_destroy(v->net);     /* after device_loop_close */
 	for (unsigned int i = 0; i < VMM_MAX_DRIVES; i++)
 		virtio_blk_destroy(v->blk[i]); /* after device_loop_close */
 	if (v->have_vcpus)
