@@ -34,7 +34,8 @@ run_th -- bash -c '
 	rc=$?
 	echo "nested-guest: qemu status $rc in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 	exit $rc
-' _ "$guest" "$scratch/init.cpio" | tr -d '\r' >"$scratch/out"
+' _ "$guest" "$scratch/init.cpio" >"$scratch/out.raw"
+tr -d '\r' <"$scratch/out.raw" >"$scratch/out"
 cat "$scratch/out"
 [[ $rc == 0 ]] || fail "status $rc"
 grep -q '^nested-guest: init reached, 2 cpus$' "$scratch/out" || fail "the guest did not reach its init with 2 cpus"
