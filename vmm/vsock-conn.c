@@ -450,7 +450,8 @@ static int conn_read_host(struct vsock_conn *c, const struct virtq_chain *chain,
 		max = VSOCK_PKT_PAYLOAD_MAX;
 	if (max > chain->writable_len - VSOCK_HDR_LEN)
 		max = chain->writable_len - VSOCK_HDR_LEN;
-	if (!max || c->fd < 0)
+	/* the guest said it receives no more: leave the bytes unread */
+	if (!max || c->fd < 0 || (c->peer_shutdown & VSOCK_SHUTDOWN_RCV))
 		return -EAGAIN;
 	n = chain_iov(chain, true, VSOCK_HDR_LEN, max, v->iov);
 	r = readv(c->fd, v->iov, n);

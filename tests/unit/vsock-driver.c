@@ -132,12 +132,30 @@ void td_init(void)
 	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
+static void close_handle(uv_handle_t *h, void *arg)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+/* lighter-vmm's order: the loop stopped, device_loop_close() closes every
+ * handle still open, then the device is destroyed. */
+void td_fini_like_vmm(void)
+{
+	uv_walk(&td.loop, close_handle, NULL);
+	uv_run(&td.loop, UV_RUN_DEFAULT);
+	td.closed = true;
+	td_fini();
+}
+
 void td_fini(void)
 {
 	char path[160];
 
-	virtio_vsock_close(td.dev);
-	uv_run(&td.loop, UV_RUN_DEFAULT);
+	if (!td.closed) {
+		virtio_vsock_close(td.dev);
+		uv_run(&td.loop, UV_RUN_DEFAULT);
+	}
 	virtio_vsock_destroy(td.dev);
 	cr_assert_eq(uv_loop_close(&td.loop), 0, "every handle closed");
 	guest_mem_free(&td.mem);

@@ -42,6 +42,7 @@ struct td {
 	unsigned int irqs;
 	uint32_t guest_buf_alloc; /* what the guest advertises */
 	uint32_t guest_fwd_cnt;
+	bool closed; /* handles closed already (td_fini_like_vmm) */
 };
 
 extern struct td td;
@@ -51,6 +52,9 @@ extern struct td td;
  * driver.  td_fini closes and frees everything. */
 void td_init(void);
 void td_fini(void);
+/* Close the loop's handles as lighter-vmm's teardown does (uv_walk), then
+ * td_fini. */
+void td_fini_like_vmm(void);
 
 /* One non-blocking step of the device loop. */
 void td_pump(void);
