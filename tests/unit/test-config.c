@@ -342,3 +342,65 @@ Test(config, drive_id_with_a_control_character_is_refused)
 	cr_assert_lt(PARSE(&e, "--kernel", "/k", "--drive", "path=/d,id=\xff"), 0);
 	cr_expect(strstr(e.msg, "id must be 1..") != NULL, "%s", e.msg);
 }
+
+Test(config, net_tap_and_mac)
+{
+	static const uint8_t dflt[6] = { 0x06, 0x00, 0xac, 0x10, 0x00, 0x02 };
+	static const uint8_t mine[6] = { 0x02, 0xab, 0xcd, 0xef, 0x01, 0x23 };
+	struct lerr e;
+	char *ini;
+
+	cr_assert_eq(PARSE(&e, "--kernel", "/k"), 0, "%s", e.msg);
+	cr_expect_null(c.net_tap, "no network device by default");
+	cr_assert_eq(PARSE(&e, "--kernel", "/k", "--net", "tap=ltap0"), 0,
+		     "%s", e.msg);
+	cr_expect_str_eq(c.net_tap, "ltap0");
+	cr_expect_arr_eq(c.net_mac, dflt, 6, "locally administered default");
+	cr_assert_eq(PARSE(&e, "--kernel", "/k", "--net",
+			   "mac=02:AB:cd:EF:01:23,tap=t-1.x_y"),
+		     0, "%s", e.msg);
+	cr_expect_str_eq(c.net_tap, "t-1.x_y");
+	cr_expect_arr_eq(c.net_mac, mine, 6);
+	ini = write_ini("[vm]\nkernel = /k\nnet = tap=fromfile,mac=02:ab:cd:ef:01:23\n");
+	cr_assert_eq(PARSE(&e, "--config", ini), 0, "%s", e.msg);
+	cr_expect_str_eq(c.net_tap, "fromfile");
+	cr_assert_eq(PARSE(&e, "--config", ini, "--net", "tap=flag"), 0, "%s",
+		     e.msg);
+	cr_expect_str_eq(c.net_tap, "flag", "the flag wins");
+	cr_expect_arr_eq(c.net_mac, dflt, 6, "and brings its own MAC");
+}
+
+Test(config, bad_net_values_name_the_flag_or_key)
+{
+	static const char *const bad[][2] = {
+		{ "tap=", "tap name \"\" is not" },
+		{ "tap=bad/name", "tap name \"bad/name\" is not" },
+		{ "tap=sixteen-chars-xy", "is not 1..15" },
+		{ "tap=..", "tap name \"..\"" },
+		{ "tap=t0,mac=01:00:5e:00:00:01", "not a unicast MAC" },
+		{ "tap=t0,mac=00:00:00:00:00:00", "not a unicast MAC" },
+		{ "tap=t0,mac=02:00:00:00:00", "not a unicast MAC" },
+		{ "tap=t0,mac=02:00:00:00:00:0g", "not a unicast MAC" },
+		{ "tap=t0,mac=02-00-00-00-00-01", "not a unicast MAC" },
+		{ "tap=t0,mac= 2:00:00:00:00:01", "not a unicast MAC" },
+		{ "tap=t0,vhost=on", "unknown net option \"vhost=on\"" },
+		{ "mac=02:00:00:00:00:01", "no tap=NAME" },
+		{ "", "no tap=NAME" },
+	};
+	struct lerr e;
+	char *ini;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_lt(PARSE(&e, "--kernel", "/k", "--net", bad[i][0]), 0,
+			     "\"%s\" accepted", bad[i][0]);
+		cr_expect(strncmp(e.msg, "--net: ", 7) == 0 &&
+				  strstr(e.msg, bad[i][1]) != NULL,
+			  "\"%s\": \"%s\" lacks \"%s\"", bad[i][0], e.msg,
+			  bad[i][1]);
+	}
+	ini = write_ini("[vm]\nkernel = /k\nnet = tap=t0,mac=ff:ff:ff:ff:ff:ff\n");
+	cr_assert_lt(PARSE(&e, "--config", ini), 0);
+	cr_expect(strstr(e.msg, "[vm] net: ") != NULL &&
+			  strstr(e.msg, "not a unicast MAC") != NULL,
+		  "%s", e.msg);
+}
