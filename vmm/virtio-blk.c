@@ -48,6 +48,7 @@ struct virtio_blk {
 	bool writeback;                /* FLUSH negotiated: no write-through */
 	/* device thread only: */
 	struct blk_req *reqs, *free_reqs;
+	unsigned int inflight;         /* with the workers */
 	struct virtq_chain chain;
 };
 
@@ -267,6 +268,7 @@ static void blk_process(struct virtio_blk *b)
 		req->gen = gen;
 		switch (parse_request(b, &b->chain, req, writeback, &st)) {
 		case PARSE_SUBMIT:
+			b->inflight++;
 			blk_io_submit(&b->io, &req->io);
 			break;
 		case PARSE_ANSWER:
@@ -296,6 +298,7 @@ void virtio_blk_run_completions(struct virtio_dev *d)
 		bool ok = io->result == 0;
 
 		next = io->next;
+		b->inflight--;
 		pushed |= blk_answer(b, req, ok ? VIRTIO_BLK_S_OK :
 						  VIRTIO_BLK_S_IOERR,
 				     ok ? req->written : 1);
@@ -437,6 +440,13 @@ int virtio_blk_completion_fd(struct virtio_dev *d)
 	struct virtio_blk *b = d->priv;
 
 	return b->io.done_fd;
+}
+
+unsigned int virtio_blk_inflight(struct virtio_dev *d)
+{
+	struct virtio_blk *b = d->priv;
+
+	return b->inflight;
 }
 
 uint64_t virtio_blk_capacity(struct virtio_dev *d)

@@ -69,6 +69,9 @@ int virtio_blk_completion_fd(struct virtio_dev *d);
  * take on any the driver queued meanwhile. */
 void virtio_blk_run_completions(struct virtio_dev *d);
 
+/* Requests with the I/O workers (device thread only; for tests). */
+unsigned int virtio_blk_inflight(struct virtio_dev *d);
+
 /* Capacity in 512-byte sectors (as in config space). */
 uint64_t virtio_blk_capacity(struct virtio_dev *d);
 
