@@ -39,6 +39,7 @@ static void report_ready(void)
 static void __attribute__((noreturn)) power_off(void)
 {
 	sync();
+	console_drain();
 	vmm_port_write(GUEST_PORT_POWEROFF);
 	/* Still here: a VMM without the port.  With reboot=t the kernel
 	 * triple-faults, which QEMU -no-reboot turns into an exit. */
@@ -68,6 +69,7 @@ int main(void)
 	agent_run_test_program();
 	if (cmdline_has_token("lighter_test=panic")) {
 		agent_log("lighter_test=panic: exiting PID 1 on purpose");
+		console_drain();
 		return EXIT_FAILURE;
 	}
 	power_off();

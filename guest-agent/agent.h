@@ -30,6 +30,11 @@ void vmm_port_write(unsigned char value);
 /* console.c: make fds 0-2 point at /dev/console if the kernel could not
  * open it before /dev existed; print prefixed lines to stdout. */
 void console_ensure_open(void);
+
+/* console.c: wait (at most CONSOLE_DRAIN_TIMEOUT_S) until everything
+ * written to the console has left the UART; before power off or panic. */
+#define CONSOLE_DRAIN_TIMEOUT_S 10
+void console_drain(void);
 __attribute__((format(printf, 1, 2))) void agent_log(const char *fmt, ...);
 
 /* console.c: true when the kernel command line holds the exact token

@@ -3,9 +3,11 @@
  * runs; when the initramfs has no such node, fds 0-2 stay closed and are
  * opened here once devtmpfs is mounted. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
@@ -26,6 +28,27 @@ void console_ensure_open(void)
 			dup2(fd, i);
 	if (fd > 2)
 		close(fd);
+}
+
+static void drain_timeout(int sig)
+{
+	(void)sig; /* only interrupts tcdrain() */
+}
+
+void console_drain(void)
+{
+	struct sigaction sa = { .sa_handler = drain_timeout }, old;
+
+	/* write() to a tty returns once the line is in the tty buffer; the
+	 * UART sends it later, so a VM powered off right away loses it.
+	 * Bounded: a console whose transmit interrupt never comes must not
+	 * keep the guest from powering off. */
+	if (!isatty(STDOUT_FILENO) || sigaction(SIGALRM, &sa, &old) < 0)
+		return;
+	alarm(CONSOLE_DRAIN_TIMEOUT_S);
+	tcdrain(STDOUT_FILENO);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
 }
 
 void agent_log(const char *fmt, ...)

@@ -12,7 +12,7 @@ for cpus in 1 2 4; do
 	for mem in 128 512 2048; do
 		name="boot-${cpus}cpu-${mem}M"
 		e2e_boot "$name" --cpus "$cpus" --memory "${mem}M" \
-			--cmdline "console=ttyS0 reboot=t panic=-1"
+			--cmdline "console=ttyS0 reboot=t panic=-1 quiet"
 		e2e_check_boot "$name" "$cpus" "$mem"
 	done
 done
