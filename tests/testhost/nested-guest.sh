@@ -17,7 +17,7 @@ cat >"$scratch/root/init" <<'INIT'
 /bin/busybox mount -t devtmpfs dev /dev
 exec >/dev/console 2>&1
 /bin/busybox mount -t proc proc /proc
-echo "nested-guest: init reached, $(/bin/busybox grep -c ^processor /proc/cpuinfo) cpus"
+echo "nested-guest: init reached, $(/bin/busybox grep -c ^processor /proc/cpuinfo) cpus, guest uptime $(/bin/busybox cut -d' ' -f1 /proc/uptime) s"
 /bin/busybox reboot -f
 INIT
 chmod 755 "$scratch/root/init"
@@ -26,7 +26,7 @@ chmod 755 "$scratch/root/init"
 chmod -R a+rX "$scratch"
 run_th -- bash -c '
 	start=$(date +%s%N)
-	timeout 120 qemu-system-x86_64 -L /usr/share/qemu \
+	timeout 300 qemu-system-x86_64 -L /usr/share/qemu \
 		-M microvm,x-option-roms=off,rtc=off,isa-serial=on,acpi=off \
 		-enable-kvm -cpu host -smp 2 -m 256 -nodefaults -no-user-config \
 		-nographic -no-reboot -serial stdio \
@@ -38,5 +38,5 @@ run_th -- bash -c '
 tr -d '\r' <"$scratch/out.raw" >"$scratch/out"
 cat "$scratch/out"
 [[ $rc == 0 ]] || fail "status $rc"
-grep -q '^nested-guest: init reached, 2 cpus$' "$scratch/out" || fail "the guest did not reach its init with 2 cpus"
+grep -q '^nested-guest: init reached, 2 cpus,' "$scratch/out" || fail "the guest did not reach its init with 2 cpus"
 echo "ok: guest kernel booted under nested KVM"
