@@ -207,11 +207,12 @@ void vsock_conn_update_poll(struct vsock_conn *c)
 	c->poll_events = ev;
 }
 
-/* Tell the guest about freed receive space once a quarter of the window
- * came free since it last heard: it may be waiting for exactly that. */
+/* Tell the guest about freed receive space once half the window came free
+ * since it last heard: it may be waiting for exactly that.  (Every packet
+ * we send carries fwd_cnt too; this is for a guest that only sends.) */
 static void conn_credit_check(struct vsock_conn *c)
 {
-	if (c->fwd_cnt - c->fwd_cnt_sent >= VSOCK_BUF_ALLOC / 4)
+	if (c->fwd_cnt - c->fwd_cnt_sent >= VSOCK_CREDIT_UPDATE_BYTES)
 		vsock_conn_owe(c, PEND_CREDIT_UPDATE);
 }
 

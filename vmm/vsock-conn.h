@@ -32,6 +32,10 @@
 #define VSOCK_REQUEST_TIMEOUT_MS 2000
 #define VSOCK_CLOSE_GRACE_MS 5000
 #define VSOCK_SWEEP_MS 250
+/* Forwarded bytes that earn the guest an unsolicited CREDIT_UPDATE: half
+ * the window (Linux itself waits for three quarters; updates cost the
+ * guest an rx buffer and an interrupt each). */
+#define VSOCK_CREDIT_UPDATE_BYTES (VSOCK_BUF_ALLOC / 2)
 
 enum vsock_conn_state {
 	CONN_HOST_CMD,     /* host client accepted, waiting for CONNECT <port> */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "virtio-mmio.h"
+#include "vsock-conn.h"
 #include "vsock-driver.h"
 
 static struct td_pkt pkt;
@@ -220,10 +221,10 @@ Test(vsock, forwarding_guest_data_sends_credit_updates)
 		cr_assert_eq(pkt.h.op, VSOCK_OP_CREDIT_UPDATE);
 		cr_assert_geq(pkt.h.fwd_cnt, last_fwd);
 		last_fwd = pkt.h.fwd_cnt;
-		if (last_fwd >= sizeof(sink) - VSOCK_BUF_ALLOC / 4)
+		if (last_fwd >= sizeof(sink) - VSOCK_CREDIT_UPDATE_BYTES)
 			break;
 	}
-	cr_assert_geq(last_fwd, sizeof(sink) - VSOCK_BUF_ALLOC / 4,
+	cr_assert_geq(last_fwd, sizeof(sink) - VSOCK_CREDIT_UPDATE_BYTES,
 		      "credit updates stopped at %u", last_fwd);
 	close(fd);
 }
