@@ -482,3 +482,18 @@ Test(vsock, vmm_teardown_closes_everything)
 	close(lfd);
 	td_init(); /* for the suite's fini */
 }
+
+Test(vsock, connect_line_may_arrive_in_pieces)
+{
+	int fd = td_host_connect();
+
+	td_host_write(fd, "CONN", 4);
+	cr_assert(td_quiet(50));
+	td_host_write(fd, "ECT 5", 5);
+	cr_assert(td_quiet(50));
+	td_host_write(fd, "\r\n", 2);
+	cr_assert(td_recv(&pkt));
+	cr_assert_eq(pkt.h.op, VSOCK_OP_REQUEST);
+	cr_assert_eq(pkt.h.dst_port, 5);
+	close(fd);
+}
