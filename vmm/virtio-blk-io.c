@@ -98,6 +98,18 @@ static int rw_all(int fd, struct blk_io_req *r)
 	return 0;
 }
 
+int blk_io_read_nowait(int fd, struct blk_io_req *r)
+{
+	ssize_t n = preadv2(fd, r->iov, (int)r->iovcnt, (off_t)r->offset,
+			    RWF_NOWAIT);
+
+	if (n < 0)
+		return errno == EOPNOTSUPP ? -EOPNOTSUPP : 0;
+	r->offset += (uint64_t)n;
+	iov_advance(&r->iov, &r->iovcnt, (size_t)n);
+	return r->iovcnt == 0;
+}
+
 static int sync_data(int fd)
 {
 	while (fdatasync(fd) < 0) {

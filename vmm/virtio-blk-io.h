@@ -8,7 +8,8 @@
  * io_uring: io_uring is missing from some kernels and is commonly refused
  * by container seccomp profiles (Docker's default since 2023), and its
  * ring setup does not fit the per-thread allowlist the jail will install;
- * a thread pool needs only preadv/pwritev/fdatasync/futex/write. */
+ * a thread pool needs only preadv/pwritev/fdatasync/futex/write (and
+ * preadv2 on the device thread for RWF_NOWAIT reads). */
 #ifndef LIGHTER_VMM_VIRTIO_BLK_IO_H
 #define LIGHTER_VMM_VIRTIO_BLK_IO_H
 
@@ -78,6 +79,12 @@ struct blk_io_req *blk_io_reap(struct blk_io *io);
 /* Let the workers finish what they hold, then join them and close the
  * eventfd.  Requests still queued are dropped (the VM is going away). */
 void blk_io_stop(struct blk_io *io);
+
+/* Try a read on the calling thread without waiting for the disk
+ * (preadv2 RWF_NOWAIT: served from the page cache or not at all).
+ * 1: all read; 0: not all (r now describes the rest, for a worker);
+ * -EOPNOTSUPP: the file cannot do it (do not try again). */
+int blk_io_read_nowait(int fd, struct blk_io_req *r);
 
 /* Run one request synchronously on the calling thread (what a worker does). */
 int blk_io_run(int fd, struct blk_io_req *r);

@@ -42,6 +42,8 @@
 #define VIRTIO_BLK_SEG_MAX 128
 #define VIRTIO_BLK_SIZE_MAX (256U << 10)
 #define VIRTIO_BLK_QUEUE_MAX 256
+/* Largest read tried inline on the device thread (RWF_NOWAIT). */
+#define VIRTIO_BLK_INLINE_READ_MAX (128U << 10)
 
 /* config space (5.2.4) up to and including blk_size */
 #define VIRTIO_BLK_CONFIG_LEN 24

@@ -582,8 +582,14 @@ Test(virtio_blk_big, size_max_is_enforced, .init = setup_big,
      .fini = teardown)
 {
 	driver_ok(STD_FEATURES);
+	uint8_t *data = gpa(DATA_GPA, VIRTIO_BLK_SIZE_MAX);
+
+	/* too big to be read inline: a worker reads it */
+	cr_assert_gt(VIRTIO_BLK_SIZE_MAX, VIRTIO_BLK_INLINE_READ_MAX);
 	cr_assert_eq(request(VIRTIO_BLK_T_IN, 0, VIRTIO_BLK_SIZE_MAX, NULL),
 		     VIRTIO_BLK_S_OK);
+	for (size_t i = 0; i < VIRTIO_BLK_SIZE_MAX; i += 4099)
+		cr_assert_eq(data[i], (uint8_t)((i / 512) ^ (i % 512)));
 	cr_assert_eq(request(VIRTIO_BLK_T_IN, 0, VIRTIO_BLK_SIZE_MAX + 512,
 			     NULL),
 		     VIRTIO_BLK_S_IOERR);
@@ -594,18 +600,18 @@ Test(virtio_blk, completion_after_reset_is_dropped)
 	struct pollfd p;
 
 	driver_ok(STD_FEATURES);
-	put_hdr(VIRTIO_BLK_T_IN, 0);
+	put_hdr(VIRTIO_BLK_T_FLUSH, 0);
 	{
-		struct desc d[3] = {
+		struct desc d[2] = {
 			{ HDR_GPA, 16, 0 },
-			{ DATA_GPA, 512, VIRTQ_DESC_F_WRITE },
 			{ STATUS_GPA, 1, VIRTQ_DESC_F_WRITE },
 		};
 
 		*(uint8_t *)gpa(STATUS_GPA, 1) = 0xee;
-		post_chain(d, 3);
+		post_chain(d, 2);
 	}
-	/* the read is with a worker; the driver resets and starts over */
+	cr_assert_eq(virtio_blk_inflight(dev), 1);
+	/* the flush is with a worker; the driver resets and starts over */
 	wr(0x070, 0);
 	next_avail = 0;
 	memset(gpa(USED_GPA, 4 + 8 * QSIZE), 0, 4 + 8 * QSIZE);
@@ -791,4 +797,26 @@ Test(virtio_blk_config, ini_bad_drive_names_the_key)
 	unlink(path);
 	cr_assert(strstr(e.msg, "drive3") && strstr(e.msg, "\"rw\""), "%s",
 		  e.msg);
+}
+
+Test(virtio_blk, cached_small_read_is_served_inline)
+{
+	struct desc d[3] = {
+		{ HDR_GPA, 16, 0 },
+		{ DATA_GPA, 4096, VIRTQ_DESC_F_WRITE },
+		{ STATUS_GPA, 1, VIRTQ_DESC_F_WRITE },
+	};
+	uint8_t *data = gpa(DATA_GPA, 4096);
+
+	driver_ok(STD_FEATURES);
+	/* the image was just written: its pages are in the page cache */
+	put_hdr(VIRTIO_BLK_T_IN, 8);
+	*(uint8_t *)gpa(STATUS_GPA, 1) = 0xee;
+	post_chain(d, 3);
+	/* answered within the kick, no worker involved */
+	cr_assert_eq(used_idx(), next_avail);
+	cr_assert_eq(virtio_blk_inflight(dev), 0);
+	cr_assert_eq(status(), VIRTIO_BLK_S_OK);
+	cr_assert_eq(data[0], 8);
+	cr_assert_eq(data[4095], (uint8_t)((8 + 7) ^ 511));
 }
