@@ -820,3 +820,21 @@ Test(virtio_blk, cached_small_read_is_served_inline)
 	cr_assert_eq(data[0], 8);
 	cr_assert_eq(data[4095], (uint8_t)((8 + 7) ^ 511));
 }
+
+Test(virtio_blk, event_idx_asks_for_the_next_kick_and_suppresses_irqs)
+{
+	uint16_t *avail = gpa(AVAIL_GPA, 4 + 2 * QSIZE + 2);
+	uint16_t *avail_event = gpa(USED_GPA + 4 + 8 * QSIZE, 2);
+	unsigned int before;
+
+	driver_ok(STD_FEATURES | 1U << VIRTIO_RING_F_EVENT_IDX);
+	cr_assert_eq(request(VIRTIO_BLK_T_IN, 0, 512, NULL), VIRTIO_BLK_S_OK);
+	cr_assert_eq(*avail_event, next_avail);
+	cr_assert_eq(irqs, 1);
+	/* the driver wants an interrupt only once used->idx passes 5 */
+	avail[2 + QSIZE] = 5;
+	before = irqs;
+	cr_assert_eq(request(VIRTIO_BLK_T_FLUSH, 0, 0, NULL), VIRTIO_BLK_S_OK);
+	cr_assert_eq(irqs, before, "used_event 5 not reached: no interrupt");
+	cr_assert_eq(*avail_event, next_avail);
+}
