@@ -9,7 +9,7 @@
 #                                   QEMU microvm in the background
 #   net_wait_vmm NAME               wait for it; NAME.rc as e2e_boot does
 
-NET_CMDLINE="console=ttyS0 reboot=t panic=-1 quiet lighter_run=/bin/net-probe net_port=5001"
+NET_CMDLINE=${NET_CMDLINE:-"console=ttyS0 reboot=t panic=-1 quiet lighter_run=/bin/net-probe net_port=5001"}
 
 net_tap_up() {
 	local tap=$1
