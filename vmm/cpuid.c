@@ -16,11 +16,25 @@
 #include "cpuid.h"
 
 #define CPUID_1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_1_EDX_HTT (1u << 28)
 
 #define TOPO_TYPE_INVALID 0
 #define TOPO_TYPE_SMT 1
 #define TOPO_TYPE_CORE 2
+
+/* KVM emulates the TSC-deadline timer in its in-kernel LAPIC but leaves
+ * the bit out of KVM_GET_SUPPORTED_CPUID; without it Linux falls back to
+ * calibrating the LAPIC timer against the PIT, which costs about a second
+ * of boot in a nested guest and makes the timer load-sensitive. */
+static void cpuid_add_tsc_deadline(int kvm_fd, struct kvm_cpuid2 *c)
+{
+	if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) <= 0)
+		return;
+	for (unsigned int i = 0; i < c->nent; i++)
+		if (c->entries[i].function == 1)
+			c->entries[i].ecx |= CPUID_1_ECX_TSC_DEADLINE;
+}
 
 int cpuid_get_supported(int kvm_fd, struct kvm_cpuid2 **out, struct lerr *e)
 {
@@ -36,6 +50,7 @@ int cpuid_get_supported(int kvm_fd, struct kvm_cpuid2 **out, struct lerr *e)
 			return lerr_set(e, ENOMEM, "KVM_GET_SUPPORTED_CPUID");
 		c->nent = n;
 		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			cpuid_add_tsc_deadline(kvm_fd, c);
 			*out = c;
 			return 0;
 		}
