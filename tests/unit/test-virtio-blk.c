@@ -14,6 +14,7 @@
 
 #include "guest-mem.h"
 #include "virtio-blk.h"
+#include "virtio-driver.h"
 #include "virtio-mmio.h"
 
 #define QSIZE 16
@@ -47,20 +48,17 @@ static const struct virtio_hooks hooks = { .irq = test_irq,
 
 static uint32_t rd(uint64_t off)
 {
-	uint32_t v;
-
-	virtio_mmio_read(dev, off, &v, 4);
-	return v;
+	return vd_rd(dev, off);
 }
 
 static void wr(uint64_t off, uint32_t v)
 {
-	virtio_mmio_write(dev, off, &v, 4);
+	vd_wr(dev, off, v);
 }
 
 static void *gpa(uint64_t a, uint64_t len)
 {
-	void *p = guest_mem_ptr(&mem, a, len);
+	void *p = vd_gpa(&mem, a, len);
 
 	cr_assert_not_null(p);
 	return p;
@@ -130,23 +128,9 @@ static void teardown(void)
 
 static void driver_ok(uint32_t features_lo)
 {
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(0x024, 0);
-	wr(0x020, features_lo);
-	wr(0x024, 1);
-	wr(0x020, 1);
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			  VIRTIO_STATUS_FEATURES_OK);
-	cr_assert(rd(0x070) & VIRTIO_STATUS_FEATURES_OK);
-	wr(0x030, 0);
-	wr(0x038, QSIZE);
-	wr(0x080, (uint32_t)DESC_GPA);
-	wr(0x090, (uint32_t)AVAIL_GPA);
-	wr(0x0a0, (uint32_t)USED_GPA);
-	wr(0x044, 1);
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	cr_assert(rd(0x070) & VIRTIO_STATUS_DRIVER_OK);
+	cr_assert(vd_negotiate(dev, features_lo, 1) & VIRTIO_STATUS_FEATURES_OK);
+	vd_setup_queue(dev, 0, QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA);
+	cr_assert(vd_driver_ok(dev) & VIRTIO_STATUS_DRIVER_OK);
 }
 
 #define STD_FEATURES                                                           \
@@ -162,41 +146,33 @@ struct desc {
 static void put_desc(uint64_t table, unsigned int i, const struct desc *d,
 		     bool last)
 {
-	uint8_t *p = gpa(table + 16 * i, 16);
 	uint16_t flags = d->flags | (last ? 0 : VIRTQ_DESC_F_NEXT);
-	uint16_t next = (uint16_t)(i + 1);
 
-	memcpy(p, &d->addr, 8);
-	memcpy(p + 8, &d->len, 4);
-	memcpy(p + 12, &flags, 2);
-	memcpy(p + 14, &next, 2);
+	cr_assert_eq(vd_put_desc(&mem, table, i, d->addr, d->len, flags,
+				 (uint16_t)(i + 1)),
+		     0);
 }
 
 /* Post a chain at descriptor 0 (requests here go one at a time), kick. */
 static void post_chain(const struct desc *d, unsigned int n)
 {
-	uint16_t *avail = gpa(AVAIL_GPA, 4 + 2 * QSIZE);
-
 	cr_assert_leq(n, QSIZE);
 	for (unsigned int i = 0; i < n; i++)
 		put_desc(DESC_GPA, i, &d[i], i == n - 1);
-	avail[2 + next_avail % QSIZE] = 0;
-	next_avail++;
-	__atomic_store_n(&avail[1], next_avail, __ATOMIC_RELEASE);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_assert_eq(vd_avail_add(&mem, AVAIL_GPA, QSIZE, &next_avail, 0), 0);
+	vd_kick(dev, 0);
 }
 
 static uint16_t used_idx(void)
 {
-	return __atomic_load_n((uint16_t *)gpa(USED_GPA + 2, 2),
-			       __ATOMIC_ACQUIRE);
+	return vd_used_idx(&mem, USED_GPA);
 }
 
 /* Run the device loop's half until the last posted chain is used (or 5 s
  * pass); returns the used length of that entry. */
 static uint32_t wait_used(void)
 {
-	uint32_t *elem;
+	uint32_t id, len;
 
 	for (int i = 0; i < 500 && used_idx() != next_avail; i++) {
 		struct pollfd p = { virtio_blk_completion_fd(dev), POLLIN, 0 };
@@ -205,9 +181,11 @@ static uint32_t wait_used(void)
 		virtio_blk_run_completions(dev);
 	}
 	cr_assert_eq(used_idx(), next_avail, "request never completed");
-	elem = gpa(USED_GPA + 4 + 8 * ((next_avail - 1) % QSIZE), 8);
-	cr_assert_eq(elem[0], 0);
-	return elem[1];
+	cr_assert_eq(vd_used_elem(&mem, USED_GPA, QSIZE,
+				  (uint16_t)(next_avail - 1), &id, &len),
+		     0);
+	cr_assert_eq(id, 0);
+	return len;
 }
 
 static void put_hdr(uint32_t type, uint64_t sector)

@@ -7,6 +7,7 @@
 #include "guest-mem.h"
 #include "virtio-mmio.h"
 #include "virtio-rng.h"
+#include "virtio-driver.h"
 
 #define QSIZE 8
 #define DESC_GPA 0x10000ULL
@@ -34,20 +35,17 @@ static const struct virtio_hooks hooks = { .irq = test_irq,
 
 static uint32_t rd(uint64_t off)
 {
-	uint32_t v;
-
-	virtio_mmio_read(dev, off, &v, 4);
-	return v;
+	return vd_rd(dev, off);
 }
 
 static void wr(uint64_t off, uint32_t v)
 {
-	virtio_mmio_write(dev, off, &v, 4);
+	vd_wr(dev, off, v);
 }
 
 static void *gpa(uint64_t a, uint64_t len)
 {
-	void *p = guest_mem_ptr(&mem, a, len);
+	void *p = vd_gpa(&mem, a, len);
 
 	cr_assert_not_null(p);
 	return p;
@@ -77,53 +75,29 @@ TestSuite(virtio_mmio, .init = setup, .fini = teardown);
 /* The driver side of 3.1.1 up to FEATURES_OK, with feature words lo/hi. */
 static uint32_t negotiate(uint32_t lo, uint32_t hi)
 {
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(0x024, 0);
-	wr(0x020, lo);
-	wr(0x024, 1);
-	wr(0x020, hi);
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			  VIRTIO_STATUS_FEATURES_OK);
-	return rd(0x070);
+	return vd_negotiate(dev, lo, hi);
 }
 
 static void setup_queue(uint32_t size)
 {
-	wr(0x030, 0);
-	wr(0x038, size);
-	wr(0x080, (uint32_t)DESC_GPA);
-	wr(0x084, 0);
-	wr(0x090, (uint32_t)AVAIL_GPA);
-	wr(0x094, 0);
-	wr(0x0a0, (uint32_t)USED_GPA);
-	wr(0x0a4, 0);
-	wr(0x044, 1);
+	vd_setup_queue(dev, 0, size, DESC_GPA, AVAIL_GPA, USED_GPA);
 }
 
 static void driver_ok(uint32_t features_lo)
 {
 	cr_assert(negotiate(features_lo, 1) & VIRTIO_STATUS_FEATURES_OK);
 	setup_queue(QSIZE);
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	cr_assert(rd(0x070) & VIRTIO_STATUS_DRIVER_OK);
+	cr_assert(vd_driver_ok(dev) & VIRTIO_STATUS_DRIVER_OK);
 }
 
 /* Queue one descriptor (addr, len, flags) as avail entry `n` and kick. */
 static void post(unsigned int n, uint64_t addr, uint32_t len, uint16_t flags)
 {
-	uint8_t *d = gpa(DESC_GPA + 16 * n, 16);
-	uint16_t *avail = gpa(AVAIL_GPA, 4 + 2 * QSIZE);
-	uint16_t next = 0;
+	uint16_t idx = (uint16_t)n;
 
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
-	avail[2 + n % QSIZE] = (uint16_t)n;
-	__atomic_store_n(&avail[1], (uint16_t)(n + 1), __ATOMIC_RELEASE);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	cr_assert_eq(vd_put_desc(&mem, DESC_GPA, n, addr, len, flags, 0), 0);
+	cr_assert_eq(vd_avail_add(&mem, AVAIL_GPA, QSIZE, &idx, (uint16_t)n), 0);
+	vd_kick(dev, 0);
 }
 
 Test(virtio_mmio, identifies_itself)

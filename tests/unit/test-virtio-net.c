@@ -19,6 +19,7 @@
 
 #include "guest-mem.h"
 #include "tap.h"
+#include "virtio-driver.h"
 #include "virtio-mmio.h"
 #include "virtio-net.h"
 
@@ -65,20 +66,17 @@ static const struct virtio_hooks hooks = { .irq = test_irq,
 
 static uint32_t rd(uint64_t off)
 {
-	uint32_t v;
-
-	virtio_mmio_read(dev, off, &v, 4);
-	return v;
+	return vd_rd(dev, off);
 }
 
 static void wr(uint64_t off, uint32_t v)
 {
-	virtio_mmio_write(dev, off, &v, 4);
+	vd_wr(dev, off, v);
 }
 
 static void *gpa(uint64_t a, uint64_t len)
 {
-	void *p = guest_mem_ptr(&mem, a, len);
+	void *p = vd_gpa(&mem, a, len);
 
 	cr_assert_not_null(p);
 	return p;
@@ -166,31 +164,15 @@ static uint64_t device_features(void)
 /* 3.1.1 up to DRIVER_OK with both queues, then let the loop see it. */
 static void driver_ok(uint64_t features)
 {
-	uint32_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-
 	features |= 1ULL << VIRTIO_F_VERSION_1;
 	wr(0x070, 0);
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(0x070, st);
-	wr(0x024, 0);
-	wr(0x020, (uint32_t)features);
-	wr(0x024, 1);
-	wr(0x020, (uint32_t)(features >> 32));
-	wr(0x070, st | VIRTIO_STATUS_FEATURES_OK);
-	cr_assert(rd(0x070) & VIRTIO_STATUS_FEATURES_OK);
-	for (uint32_t q = 0; q < 2; q++) {
-		wr(0x030, q);
-		wr(0x038, QSIZE);
-		wr(0x080, (uint32_t)tq[q].desc);
-		wr(0x084, 0);
-		wr(0x090, (uint32_t)tq[q].avail);
-		wr(0x094, 0);
-		wr(0x0a0, (uint32_t)tq[q].used);
-		wr(0x0a4, 0);
-		wr(0x044, 1);
-	}
-	wr(0x070, st | VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	cr_assert(rd(0x070) & VIRTIO_STATUS_DRIVER_OK);
+	cr_assert(vd_negotiate(dev, (uint32_t)features,
+			       (uint32_t)(features >> 32)) &
+		  VIRTIO_STATUS_FEATURES_OK);
+	for (uint32_t q = 0; q < 2; q++)
+		vd_setup_queue(dev, q, QSIZE, tq[q].desc, tq[q].avail,
+			       tq[q].used);
+	cr_assert(vd_driver_ok(dev) & VIRTIO_STATUS_DRIVER_OK);
 	pump();
 }
 
@@ -198,7 +180,6 @@ static void driver_ok(uint64_t features)
 static void add_chain(unsigned int q, const struct seg *s, unsigned int n)
 {
 	struct tq *t = &tq[q];
-	uint16_t *avail = gpa(t->avail, 4 + 2 * QSIZE);
 	uint16_t head = t->next_desc % QSIZE;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -206,36 +187,29 @@ static void add_chain(unsigned int q, const struct seg *s, unsigned int n)
 		uint16_t next = (t->next_desc + i + 1) % QSIZE;
 		uint16_t flags = (s[i].writable ? VIRTQ_DESC_F_WRITE : 0) |
 				 (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0);
-		uint8_t *d = gpa(t->desc + 16 * idx, 16);
 
-		memcpy(d, &s[i].addr, 8);
-		memcpy(d + 8, &s[i].len, 4);
-		memcpy(d + 12, &flags, 2);
-		memcpy(d + 14, &next, 2);
+		cr_assert_eq(vd_put_desc(&mem, t->desc, idx, s[i].addr,
+					 s[i].len, flags, next),
+			     0);
 	}
 	t->next_desc += n;
-	avail[2 + t->avail_idx % QSIZE] = head;
-	t->avail_idx++;
-	__atomic_store_n(&avail[1], t->avail_idx, __ATOMIC_RELEASE);
+	cr_assert_eq(vd_avail_add(&mem, t->avail, QSIZE, &t->avail_idx, head),
+		     0);
 }
 
 static void kick(unsigned int q)
 {
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, q);
+	vd_kick(dev, q);
 }
 
 static uint16_t used_idx(unsigned int q)
 {
-	return __atomic_load_n((uint16_t *)gpa(tq[q].used + 2, 2),
-			       __ATOMIC_ACQUIRE);
+	return vd_used_idx(&mem, tq[q].used);
 }
 
 static void used_elem(unsigned int q, uint16_t i, uint32_t *id, uint32_t *len)
 {
-	uint32_t *e = gpa(tq[q].used + 4 + 8 * (i % QSIZE), 8);
-
-	*id = e[0];
-	*len = e[1];
+	cr_assert_eq(vd_used_elem(&mem, tq[q].used, QSIZE, i, id, len), 0);
 }
 
 /* Pump the loop until queue q has `want` used entries (or 2 s pass). */
@@ -322,10 +296,7 @@ Test(virtio_net, features_without_offloads)
 	cr_assert_not(f & 1ULL << VIRTIO_NET_F_GUEST_TSO4);
 	/* offering unoffered bits is refused */
 	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(0x024, 0);
-	wr(0x020, 1U << VIRTIO_NET_F_GUEST_CSUM);
-	wr(0x024, 1);
-	wr(0x020, 1);
+	vd_write_features(dev, 1U << VIRTIO_NET_F_GUEST_CSUM, 1);
 	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 			  VIRTIO_STATUS_FEATURES_OK);
 	cr_assert_not(rd(0x070) & VIRTIO_STATUS_FEATURES_OK);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "virtio-driver.h"
 #include "virtio-mmio.h"
 #include "vsock-driver.h"
 
@@ -35,22 +36,9 @@ static void test_kick(struct virtio_dev *d, unsigned int q)
 static const struct virtio_hooks hooks = { .irq = test_irq,
 					   .kick = test_kick };
 
-static void wr(uint64_t off, uint32_t v)
-{
-	virtio_mmio_write(td.dev, off, &v, 4);
-}
-
-static uint32_t rd(uint64_t off)
-{
-	uint32_t v;
-
-	virtio_mmio_read(td.dev, off, &v, 4);
-	return v;
-}
-
 static void *gpa(uint64_t a, uint64_t len)
 {
-	void *p = guest_mem_ptr(&td.mem, a, len);
+	void *p = vd_gpa(&td.mem, a, len);
 
 	cr_assert_not_null(p);
 	return p;
@@ -59,21 +47,15 @@ static void *gpa(uint64_t a, uint64_t len)
 static void put_desc(unsigned int q, unsigned int i, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *d = gpa(DESC_GPA(q) + 16 * i, 16);
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	cr_assert_eq(vd_put_desc(&td.mem, DESC_GPA(q), i, addr, len, flags,
+				 next),
+		     0);
 }
 
 static void avail_add(unsigned int q, uint16_t *idx, uint16_t head)
 {
-	uint16_t *avail = gpa(AVAIL_GPA(q), 4 + 2 * TD_QSIZE);
-
-	avail[2 + *idx % TD_QSIZE] = head;
-	(*idx)++;
-	__atomic_store_n(&avail[1], *idx, __ATOMIC_RELEASE);
+	cr_assert_eq(vd_avail_add(&td.mem, AVAIL_GPA(q), TD_QSIZE, idx, head),
+		     0);
 }
 
 static void rx_post(unsigned int slot)
@@ -105,31 +87,16 @@ void td_init(void)
 	cr_assert_not_null(td.dev, "%s", e.msg);
 	td.dev->hooks = &hooks;
 
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	wr(0x024, 0);
-	wr(0x020, 0);
-	wr(0x024, 1);
-	wr(0x020, 1); /* VERSION_1 */
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			  VIRTIO_STATUS_FEATURES_OK);
+	vd_negotiate(td.dev, 0, 1); /* VERSION_1 */
 	for (unsigned int q = 0; q < 3; q++) {
 		memset(gpa(Q_GPA(q), 0x4000), 0, 0x4000);
-		wr(0x030, q);
-		wr(0x038, TD_QSIZE);
-		wr(0x080, (uint32_t)DESC_GPA(q));
-		wr(0x084, 0);
-		wr(0x090, (uint32_t)AVAIL_GPA(q));
-		wr(0x094, 0);
-		wr(0x0a0, (uint32_t)USED_GPA(q));
-		wr(0x0a4, 0);
-		wr(0x044, 1);
+		vd_setup_queue(td.dev, q, TD_QSIZE, DESC_GPA(q), AVAIL_GPA(q),
+			       USED_GPA(q));
 	}
-	wr(0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-			  VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK);
-	cr_assert(rd(0x070) & VIRTIO_STATUS_DRIVER_OK);
+	cr_assert(vd_driver_ok(td.dev) & VIRTIO_STATUS_DRIVER_OK);
 	for (unsigned int i = 0; i < TD_RX_SLOTS; i++)
 		rx_post(i);
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	vd_kick(td.dev, 0);
 }
 
 static void close_handle(uv_handle_t *h, void *arg)
@@ -184,13 +151,11 @@ void td_send_raw(const struct vsock_hdr *h, uint32_t hdr_desc_len,
 		put_desc(1, 2 * slot, a, hdr_desc_len, 0, 0);
 	}
 	avail_add(1, &td.tx_avail, (uint16_t)(2 * slot));
-	wr(VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	vd_kick(td.dev, 1);
 	/* the slot is free again once the device consumed it: tx is handled
 	 * inside the kick, leftovers in the next loop steps */
 	for (int i = 0; i < 100; i++) {
-		uint16_t used = *(uint16_t *)gpa(USED_GPA(1) + 2, 2);
-
-		if (used == td.tx_avail)
+		if (vd_used_idx(&td.mem, USED_GPA(1)) == td.tx_avail)
 			break;
 		td_pump();
 	}
@@ -226,18 +191,21 @@ static uint64_t now_ms(void)
 bool td_recv_wait(struct td_pkt *p, unsigned int ms)
 {
 	uint64_t end = now_ms() + ms;
-	uint16_t *used = gpa(USED_GPA(0), 4 + 8 * TD_QSIZE);
 
 	for (;;) {
-		uint16_t idx = __atomic_load_n(&used[1], __ATOMIC_ACQUIRE);
+		uint16_t idx = vd_used_idx(&td.mem, USED_GPA(0));
 
 		if (idx != td.rx_used_seen) {
-			uint32_t *elem = (uint32_t *)&used[2] +
-					 2 * (td.rx_used_seen % TD_QSIZE);
-			unsigned int slot = elem[0] / 2;
+			uint32_t id, len;
+			unsigned int slot;
 
+			cr_assert_eq(vd_used_elem(&td.mem, USED_GPA(0),
+						  TD_QSIZE, td.rx_used_seen,
+						  &id, &len),
+				     0);
+			slot = id / 2;
 			cr_assert_lt(slot, TD_RX_SLOTS);
-			p->used_len = elem[1];
+			p->used_len = len;
 			cr_assert_geq(p->used_len, VSOCK_HDR_LEN);
 			cr_assert_leq(p->used_len, VSOCK_HDR_LEN + TD_RX_DATA);
 			memcpy(&p->h, gpa(RX_GPA(slot), VSOCK_HDR_LEN),
@@ -247,7 +215,7 @@ bool td_recv_wait(struct td_pkt *p, unsigned int ms)
 			       p->h.len);
 			td.rx_used_seen++;
 			rx_post(slot);
-			wr(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+			vd_kick(td.dev, 0);
 			cr_assert_eq(p->h.src_cid, VSOCK_HOST_CID);
 			cr_assert_eq(p->h.dst_cid, TD_CID);
 			cr_assert_eq(p->h.type, VSOCK_TYPE_STREAM);
