@@ -92,26 +92,12 @@ static volatile uint8_t *status_byte(const struct virtq_chain *c)
 static int chain_iov(const struct virtq_chain *c, bool writable, uint32_t off,
 		     uint32_t len, struct iovec *iov)
 {
-	unsigned int n = 0;
+	int n = virtq_chain_iov(c, writable, off, len, iov, VIRTIO_BLK_SEG_MAX);
 
-	for (unsigned int i = 0; i < c->nr && len; i++) {
-		const struct virtq_buf *b = &c->buf[i];
-		uint32_t take;
-
-		if (b->writable != writable)
-			continue;
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		take = b->len - off < len ? b->len - off : len;
-		if (n == VIRTIO_BLK_SEG_MAX || take > VIRTIO_BLK_SIZE_MAX)
+	for (int i = 0; i < n; i++)
+		if (iov[i].iov_len > VIRTIO_BLK_SIZE_MAX)
 			return -E2BIG;
-		iov[n++] = (struct iovec){ b->host + off, take };
-		len -= take;
-		off = 0;
-	}
-	return (int)n;
+	return n;
 }
 
 /* Sector range check without overflow: [sector, sector + bytes / 512)

@@ -289,3 +289,28 @@ uint32_t virtq_chain_write(const struct virtq_chain *c, uint32_t off,
 {
 	return chain_copy(c, true, off, (void *)src, len, true);
 }
+
+int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint32_t off,
+		    uint32_t len, struct iovec *iov, unsigned int max_iov)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < c->nr && len; i++) {
+		const struct virtq_buf *b = &c->buf[i];
+		uint32_t take;
+
+		if (b->writable != writable)
+			continue;
+		if (off >= b->len) {
+			off -= b->len;
+			continue;
+		}
+		if (n == max_iov)
+			return -E2BIG;
+		take = b->len - off < len ? b->len - off : len;
+		iov[n++] = (struct iovec){ b->host + off, take };
+		len -= take;
+		off = 0;
+	}
+	return (int)n;
+}

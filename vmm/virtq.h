@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "guest-mem.h"
 
@@ -91,5 +92,12 @@ uint32_t virtq_chain_read(const struct virtq_chain *c, uint32_t off, void *dst,
 			  uint32_t len);
 uint32_t virtq_chain_write(const struct virtq_chain *c, uint32_t off,
 			   const void *src, uint32_t len);
+
+/* Describe `len` bytes of the chain's readable (or writable) buffers from
+ * offset `off` as iovecs straight into guest memory, at most max_iov of
+ * them.  Returns how many were filled (fewer bytes than len when the
+ * chain is shorter), or -E2BIG when more than max_iov would be needed. */
+int virtq_chain_iov(const struct virtq_chain *c, bool writable, uint32_t off,
+		    uint32_t len, struct iovec *iov, unsigned int max_iov);
 
 #endif

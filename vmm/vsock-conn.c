@@ -233,33 +233,6 @@ static void conn_apply_shutdown(struct vsock_conn *c)
 		vsock_conn_reset(c);
 }
 
-/* iovecs over `len` bytes of the chain's readable (or writable) buffers
- * from offset off; returns how many were filled. */
-static int chain_iov(const struct virtq_chain *chain, bool writable,
-		     uint32_t off, uint32_t len, struct iovec *iov)
-{
-	int n = 0;
-
-	for (unsigned int i = 0; i < chain->nr && len; i++) {
-		const struct virtq_buf *b = &chain->buf[i];
-		uint32_t take;
-
-		if (b->writable != writable)
-			continue;
-		if (off >= b->len) {
-			off -= b->len;
-			continue;
-		}
-		take = b->len - off < len ? b->len - off : len;
-		iov[n].iov_base = b->host + off;
-		iov[n].iov_len = take;
-		n++;
-		len -= take;
-		off = 0;
-	}
-	return n;
-}
-
 static ssize_t conn_send(struct vsock_conn *c, struct iovec *iov, int n)
 {
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)n };
@@ -285,7 +258,8 @@ static void conn_guest_data(struct vsock_conn *c, const struct vsock_hdr *h,
 	}
 	c->rx_cnt += len;
 	if (!c->buf_len) {
-		int n = chain_iov(chain, false, VSOCK_HDR_LEN, len, v->iov);
+		int n = virtq_chain_iov(chain, false, VSOCK_HDR_LEN, len, v->iov,
+					 VIRTQ_CHAIN_MAX);
 		ssize_t r = conn_send(c, v->iov, n);
 
 		if (r < 0) {
@@ -454,7 +428,8 @@ static int conn_read_host(struct vsock_conn *c, const struct virtq_chain *chain,
 	/* the guest said it receives no more: leave the bytes unread */
 	if (!max || c->fd < 0 || (c->peer_shutdown & VSOCK_SHUTDOWN_RCV))
 		return -EAGAIN;
-	n = chain_iov(chain, true, VSOCK_HDR_LEN, max, v->iov);
+	n = virtq_chain_iov(chain, true, VSOCK_HDR_LEN, max, v->iov,
+			    VIRTQ_CHAIN_MAX);
 	r = readv(c->fd, v->iov, n);
 	if (r < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR
