@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fuzz-input.h"
+#include "fuzz-virtio.h"
 #include "guest-mem.h"
 #include "virtio-blk.h"
 #include "virtio-mmio.h"
@@ -57,30 +57,13 @@ static struct virtio_dev *devs[2], *dev;
 static char paths[2][32];
 static uint64_t ro_sum;
 
-static void hook_irq(struct virtio_dev *d)
-{
-}
+/* the device thread, inline */
+static const struct virtio_hooks hooks = { .irq = vd_irq_ignore,
+					   .kick = vd_notify_inline };
 
-static void hook_kick(struct virtio_dev *d, unsigned int q)
-{
-	d->ops->queue_notify(d, q); /* the device thread, inline */
-}
-
-static const struct virtio_hooks hooks = { .irq = hook_irq,
-					   .kick = hook_kick };
-
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = guest_mem_ptr(&mem, a, len);
-
-	FUZZ_CHECK(p);
-	return p;
-}
-
-static void wr(uint64_t off, uint32_t v)
-{
-	virtio_mmio_write(dev, off, &v, 4);
-}
+/* registers and guest memory through the test driver (tests/support) */
+#define wr(off, v) vd_wr(dev, off, v)
+#define gpa(a, len) fuzz_gpa(&mem, a, len)
 
 static uint64_t file_sum(const char *path)
 {
@@ -150,18 +133,10 @@ static void op_setup(struct fuzz_in *in)
 	uint32_t qsize = 1U << (fuzz_u8(in) % 9);
 
 	wr(REG_STATUS, 3);
-	wr(0x024, 0);
-	wr(0x020, lo);
-	wr(0x024, 1);
-	wr(0x020, 1);
+	vd_write_features(dev, lo, 1);
 	wr(REG_STATUS, 11);
-	wr(0x030, 0);
-	wr(0x038, qsize);
-	wr(0x080, (uint32_t)DESC_GPA);
-	wr(0x090, (uint32_t)AVAIL_GPA);
-	wr(0x0a0, (uint32_t)USED_GPA);
-	wr(0x044, 1);
-	wr(REG_STATUS, 15);
+	vd_setup_queue(dev, 0, qsize, DESC_GPA, AVAIL_GPA, USED_GPA);
+	vd_driver_ok(dev);
 }
 
 static uint64_t pick_addr(uint8_t kind, uint16_t off)
@@ -224,12 +199,7 @@ static uint64_t pick_sector(struct fuzz_in *in)
 static void put_desc(uint64_t table, unsigned int i, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *p = gpa(table + 16ULL * i, 16);
-
-	memcpy(p, &addr, 8);
-	memcpy(p + 8, &len, 4);
-	memcpy(p + 12, &flags, 2);
-	memcpy(p + 14, &next, 2);
+	FUZZ_CHECK(vd_put_desc(&mem, table, i, addr, len, flags, next) == 0);
 }
 
 static void op_req(struct fuzz_in *in)
@@ -243,7 +213,7 @@ static void op_req(struct fuzz_in *in)
 	bool indirect = shape & 0x80;
 	uint32_t type = t < 200 ? types[t % 4] : fuzz_u32(in);
 	uint64_t sector = pick_sector(in);
-	uint16_t *avail = gpa(AVAIL_GPA, 4 + 2ULL * 256);
+	uint16_t avail_idx = *(uint16_t *)gpa(AVAIL_GPA + 2, 2);
 	uint8_t *hdr = gpa(HDR_GPA, 16);
 
 	memcpy(hdr, &type, 4);
@@ -264,8 +234,8 @@ static void op_req(struct fuzz_in *in)
 	if (indirect)
 		put_desc(DESC_GPA, head, IND_GPA, 16 * n, VIRTQ_DESC_F_INDIRECT,
 			 0);
-	avail[2 + avail[1] % qsize] = (uint16_t)head;
-	__atomic_store_n(&avail[1], (uint16_t)(avail[1] + 1), __ATOMIC_RELEASE);
+	FUZZ_CHECK(vd_avail_add(&mem, AVAIL_GPA, qsize, &avail_idx,
+				(uint16_t)head) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "fuzz-input.h"
+#include "fuzz-virtio.h"
 #include "guest-mem.h"
 #include "virtio-mmio.h"
 #include "virtio-rng.h"
@@ -29,9 +29,6 @@
 #define MAX_OPS 512
 #define MMIO_MAGIC 0x74726976
 
-#define REG_QUEUE_SEL 0x030
-#define REG_QUEUE_NUM 0x038
-#define REG_QUEUE_READY 0x044
 #define REG_STATUS 0x070
 
 enum fuzz_op {
@@ -69,35 +66,14 @@ static void hook_irq(struct virtio_dev *d)
 	irqs++;
 }
 
-static void hook_kick(struct virtio_dev *d, unsigned int q)
-{
-	FUZZ_CHECK(q < d->ops->nr_queues);
-	d->ops->queue_notify(d, q); /* the device thread, inline */
-}
-
+/* the device thread, inline */
 static const struct virtio_hooks hooks = { .irq = hook_irq,
-					   .kick = hook_kick };
+					   .kick = fuzz_kick_inline };
 
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = guest_mem_ptr(&mem, a, len);
-
-	FUZZ_CHECK(p);
-	return p;
-}
-
-static uint32_t rd(uint64_t off)
-{
-	uint32_t v;
-
-	virtio_mmio_read(dev, off, &v, 4);
-	return v;
-}
-
-static void wr(uint64_t off, uint32_t v)
-{
-	virtio_mmio_write(dev, off, &v, 4);
-}
+/* registers and guest memory through the test driver (tests/support) */
+#define rd(off) vd_rd(dev, off)
+#define wr(off, v) vd_wr(dev, off, v)
+#define gpa(a, len) fuzz_gpa(&mem, a, len)
 
 static void check_state(void)
 {
@@ -128,23 +104,9 @@ static void op_setup(struct fuzz_in *in)
 	uint32_t lo = fuzz_u32(in), hi = fuzz_u8(in) & 3;
 	uint32_t qsize = 1U << (fuzz_u8(in) % 10);
 
-	wr(REG_STATUS, 1);
-	wr(REG_STATUS, 3);
-	wr(0x024, 0);
-	wr(0x020, lo);
-	wr(0x024, 1);
-	wr(0x020, hi);
-	wr(REG_STATUS, 11);
-	wr(REG_QUEUE_SEL, 0);
-	wr(REG_QUEUE_NUM, qsize);
-	wr(0x080, (uint32_t)DESC_GPA);
-	wr(0x084, 0);
-	wr(0x090, (uint32_t)AVAIL_GPA);
-	wr(0x094, 0);
-	wr(0x0a0, (uint32_t)USED_GPA);
-	wr(0x0a4, 0);
-	wr(REG_QUEUE_READY, 1);
-	wr(REG_STATUS, 15);
+	vd_negotiate(dev, lo, hi);
+	vd_setup_queue(dev, 0, qsize, DESC_GPA, AVAIL_GPA, USED_GPA);
+	vd_driver_ok(dev);
 }
 
 /* A descriptor whose address aims at data, the rings, the end of RAM or
@@ -155,8 +117,8 @@ static void op_post(struct fuzz_in *in)
 	uint8_t idx = fuzz_u8(in), flags = fuzz_u8(in), kind = fuzz_u8(in);
 	uint16_t next = fuzz_u16(in), len = fuzz_u16(in);
 	uint16_t *avail = gpa(AVAIL_GPA, 4 + 2ULL * 256);
+	uint16_t avail_idx = avail[1];
 	uint64_t addr;
-	uint8_t *d;
 
 	switch (kind % 4) {
 	case 0:
@@ -172,13 +134,10 @@ static void op_post(struct fuzz_in *in)
 		addr = 0xd0000000ULL + kind;
 		break;
 	}
-	d = gpa(DESC_GPA + 16ULL * (idx % qsize), 16);
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &(uint32_t){ len }, 4);
-	memcpy(d + 12, &(uint16_t){ flags }, 2);
-	memcpy(d + 14, &next, 2);
-	avail[2 + avail[1] % qsize] = idx % qsize;
-	__atomic_store_n(&avail[1], (uint16_t)(avail[1] + 1), __ATOMIC_RELEASE);
+	FUZZ_CHECK(vd_put_desc(&mem, DESC_GPA, idx % qsize, addr, len, flags,
+			       next) == 0);
+	FUZZ_CHECK(vd_avail_add(&mem, AVAIL_GPA, qsize, &avail_idx,
+				idx % qsize) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

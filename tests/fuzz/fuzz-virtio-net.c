@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fuzz-input.h"
+#include "fuzz-virtio.h"
 #include "guest-mem.h"
 #include "virtio-mmio.h"
 #include "virtio-net.h"
@@ -56,31 +56,12 @@ static uint8_t frame[VIRTIO_NET_FRAME_MAX + 64];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void hook_irq(struct virtio_dev *d)
-{
-}
+static const struct virtio_hooks hooks = { .irq = vd_irq_ignore,
+					   .kick = fuzz_kick_inline };
 
-static void hook_kick(struct virtio_dev *d, unsigned int q)
-{
-	FUZZ_CHECK(q < d->ops->nr_queues);
-	d->ops->queue_notify(d, q);
-}
-
-static const struct virtio_hooks hooks = { .irq = hook_irq,
-					   .kick = hook_kick };
-
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = guest_mem_ptr(&mem, a, len);
-
-	FUZZ_CHECK(p);
-	return p;
-}
-
-static void wr(uint64_t off, uint32_t v)
-{
-	virtio_mmio_write(dev, off, &v, 4);
-}
+/* registers and guest memory through the test driver (tests/support) */
+#define wr(off, v) vd_wr(dev, off, v)
+#define gpa(a, len) fuzz_gpa(&mem, a, len)
 
 static void pump(void)
 {
@@ -103,25 +84,11 @@ static void op_setup(struct fuzz_in *in)
 	uint32_t lo = fuzz_u32(in), hi = fuzz_u8(in) & 3;
 
 	wr(REG_STATUS, 0);
-	wr(REG_STATUS, 1);
-	wr(REG_STATUS, 3);
-	wr(0x024, 0);
-	wr(0x020, lo);
-	wr(0x024, 1);
-	wr(0x020, hi);
-	wr(REG_STATUS, 11);
-	for (uint32_t q = 0; q < 2; q++) {
-		wr(0x030, q);
-		wr(0x038, 1U << (fuzz_u8(in) % 10));
-		wr(0x080, (uint32_t)ring_gpa[q][0]);
-		wr(0x084, 0);
-		wr(0x090, (uint32_t)ring_gpa[q][1]);
-		wr(0x094, 0);
-		wr(0x0a0, (uint32_t)ring_gpa[q][2]);
-		wr(0x0a4, 0);
-		wr(0x044, 1);
-	}
-	wr(REG_STATUS, 15);
+	vd_negotiate(dev, lo, hi);
+	for (uint32_t q = 0; q < 2; q++)
+		vd_setup_queue(dev, q, 1U << (fuzz_u8(in) % 10), ring_gpa[q][0],
+			       ring_gpa[q][1], ring_gpa[q][2]);
+	vd_driver_ok(dev);
 	pump();
 }
 
@@ -132,8 +99,8 @@ static void op_post(struct fuzz_in *in, unsigned int q)
 	uint16_t next = fuzz_u16(in);
 	uint32_t len = fuzz_u16(in) * (uint32_t)(1 + (kind >> 6));
 	uint16_t *avail = gpa(ring_gpa[q][1], 4 + 2ULL * 512);
+	uint16_t avail_idx = avail[1];
 	uint64_t addr;
-	uint8_t *d;
 
 	switch (kind % 4) {
 	case 0:
@@ -149,13 +116,10 @@ static void op_post(struct fuzz_in *in, unsigned int q)
 		addr = 0xd0000000ULL + kind;
 		break;
 	}
-	d = gpa(ring_gpa[q][0] + 16ULL * (idx % qsize), 16);
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &(uint16_t){ flags }, 2);
-	memcpy(d + 14, &next, 2);
-	avail[2 + avail[1] % qsize] = idx % qsize;
-	__atomic_store_n(&avail[1], (uint16_t)(avail[1] + 1), __ATOMIC_RELEASE);
+	FUZZ_CHECK(vd_put_desc(&mem, ring_gpa[q][0], idx % qsize, addr, len,
+			       flags, next) == 0);
+	FUZZ_CHECK(vd_avail_add(&mem, ring_gpa[q][1], qsize, &avail_idx,
+				idx % qsize) == 0);
 }
 
 static void op_frame(struct fuzz_in *in)

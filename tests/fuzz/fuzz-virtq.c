@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fuzz-input.h"
+#include "fuzz-virtio.h"
 #include "guest-mem.h"
 #include "virtq.h"
 
@@ -26,13 +26,6 @@
 #define SCRATCH_BYTES 4096
 #define MAX_ROUNDS 1024
 
-struct vdesc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-} __attribute__((packed));
-
 static struct guest_mem mem;
 static struct virtq q;
 static struct virtq_chain chain;
@@ -40,21 +33,16 @@ static uint8_t scratch[SCRATCH_BYTES];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = guest_mem_ptr(&mem, a, len);
-
-	FUZZ_CHECK(p);
-	return p;
-}
+/* guest memory through the test driver (tests/support) */
+#define gpa(a, len) fuzz_gpa(&mem, a, len)
 
 /* One descriptor from 12 input bytes: the address is picked relative to a
  * region worth aiming at (data, tables, rings, the end of RAM) or raw and
  * hostile (the MMIO hole, above RAM, wrapping around 2^64). */
-static struct vdesc take_desc(struct fuzz_in *in)
+static struct vd_desc take_desc(struct fuzz_in *in)
 {
 	uint8_t kind = fuzz_u8(in);
-	struct vdesc d;
+	struct vd_desc d;
 	uint32_t off;
 
 	d.flags = fuzz_u8(in);
@@ -204,13 +192,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		avail[2 + i] = fuzz_u16(&in);
 	avail[2 + q.size] = used_event;
 	for (unsigned int i = 0; i < q.size; i++) {
-		struct vdesc d = take_desc(&in);
+		struct vd_desc d = take_desc(&in);
 
 		memcpy(gpa(DESC_GPA + 16ULL * i, 16), &d, 16);
 	}
 	for (unsigned int t = 0; t < IND_TABLES; t++) {
 		for (unsigned int i = 0; i < ind_entries; i++) {
-			struct vdesc d = take_desc(&in);
+			struct vd_desc d = take_desc(&in);
 
 			memcpy(gpa(IND_GPA + 0x1000ULL * t + 16ULL * i, 16), &d,
 			       16);

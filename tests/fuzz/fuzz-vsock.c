@@ -33,7 +33,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "fuzz-input.h"
+#include "fuzz-virtio.h"
 #include "guest-mem.h"
 #include "virtio-mmio.h"
 #include "vsock-conn.h"
@@ -62,50 +62,24 @@ static int host_fd[MAX_HOST_FDS];
 static uint16_t rx_avail, rx_used_seen, tx_avail, tx_used_seen;
 static bool ring_scribbled;
 
-static void hook_irq(struct virtio_dev *d)
-{
-}
+static const struct virtio_hooks hooks = { .irq = vd_irq_ignore,
+					   .kick = fuzz_kick_inline };
 
-static void hook_kick(struct virtio_dev *d, unsigned int q)
-{
-	FUZZ_CHECK(q < d->ops->nr_queues);
-	d->ops->queue_notify(d, q);
-}
-
-static const struct virtio_hooks hooks = { .irq = hook_irq,
-					   .kick = hook_kick };
-
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = guest_mem_ptr(&mem, a, len);
-
-	FUZZ_CHECK(p);
-	return p;
-}
-
-static void wr(uint64_t off, uint32_t v)
-{
-	virtio_mmio_write(dev, off, &v, 4);
-}
+/* registers and guest memory through the test driver (tests/support) */
+#define wr(off, v) vd_wr(dev, off, v)
+#define gpa(a, len) fuzz_gpa(&mem, a, len)
 
 static void put_desc(unsigned int q, unsigned int i, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *d = gpa(Q_GPA(q) + 16 * (i % QSIZE), 16);
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	FUZZ_CHECK(vd_put_desc(&mem, Q_GPA(q), i % QSIZE, addr, len, flags,
+			       next) == 0);
 }
 
 static void avail_add(unsigned int q, uint16_t *idx, uint16_t head)
 {
-	uint16_t *avail = gpa(Q_GPA(q) + 0x400, 4 + 2 * QSIZE);
-
-	avail[2 + *idx % QSIZE] = head;
-	(*idx)++;
-	__atomic_store_n(&avail[1], *idx, __ATOMIC_RELEASE);
+	FUZZ_CHECK(vd_avail_add(&mem, Q_GPA(q) + 0x400, QSIZE, idx, head) ==
+		   0);
 }
 
 /* Queues of QSIZE at fixed places; descriptors 0..QSIZE-1 each. */
@@ -114,23 +88,11 @@ static void setup(void)
 	memset(gpa(Q_GPA(0), RING_AREA_END - Q_GPA(0)), 0,
 	       RING_AREA_END - Q_GPA(0));
 	rx_avail = rx_used_seen = tx_avail = tx_used_seen = 0;
-	wr(0x070, 1);
-	wr(0x070, 3);
-	wr(0x024, 1);
-	wr(0x020, 1);
-	wr(0x070, 11);
-	for (unsigned int q = 0; q < 3; q++) {
-		wr(0x030, q);
-		wr(0x038, QSIZE);
-		wr(0x080, (uint32_t)Q_GPA(q));
-		wr(0x084, 0);
-		wr(0x090, (uint32_t)(Q_GPA(q) + 0x400));
-		wr(0x094, 0);
-		wr(0x0a0, (uint32_t)(Q_GPA(q) + 0x800));
-		wr(0x0a4, 0);
-		wr(0x044, 1);
-	}
-	wr(0x070, 15);
+	vd_negotiate(dev, 0, 1); /* VERSION_1 */
+	for (unsigned int q = 0; q < 3; q++)
+		vd_setup_queue(dev, q, QSIZE, Q_GPA(q), Q_GPA(q) + 0x400,
+			       Q_GPA(q) + 0x800);
+	vd_driver_ok(dev);
 }
 
 /* rx buffer shapes: Linux 6.1's split, one buffer, too small, header only */
@@ -300,14 +262,16 @@ static void op_pump(void)
 /* What the device put on the rx used ring must be well formed. */
 static void check_rx(void)
 {
-	uint16_t *used = gpa(Q_GPA(0) + 0x800, 4 + 8 * QSIZE);
-	uint16_t idx = __atomic_load_n(&used[1], __ATOMIC_ACQUIRE);
+	uint16_t idx = vd_used_idx(&mem, Q_GPA(0) + 0x800);
 
 	for (; rx_used_seen != idx; rx_used_seen++) {
-		uint32_t *elem = (uint32_t *)&used[2] + 2 * (rx_used_seen % QSIZE);
-		unsigned int slot = (elem[0] % QSIZE) / 2;
+		uint32_t elem[2];
+		unsigned int slot;
 		struct vsock_hdr h;
 
+		FUZZ_CHECK(vd_used_elem(&mem, Q_GPA(0) + 0x800, QSIZE,
+					rx_used_seen, &elem[0], &elem[1]) == 0);
+		slot = (elem[0] % QSIZE) / 2;
 		if (ring_scribbled || elem[1] < 44)
 			continue; /* buffers too small come back empty */
 		memcpy(&h, gpa(RX_GPA(slot), 44), 44);

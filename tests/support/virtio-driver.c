@@ -5,6 +5,15 @@
 
 #include "virtio-mmio.h"
 
+void vd_notify_inline(struct virtio_dev *dev, unsigned int q)
+{
+	dev->ops->queue_notify(dev, q);
+}
+
+void vd_irq_ignore(struct virtio_dev *dev)
+{
+}
+
 uint32_t vd_rd(struct virtio_dev *dev, uint64_t off)
 {
 	uint32_t v;
@@ -61,11 +70,6 @@ uint32_t vd_driver_ok(struct virtio_dev *dev)
 void vd_kick(struct virtio_dev *dev, uint32_t q)
 {
 	vd_wr(dev, VIRTIO_MMIO_QUEUE_NOTIFY, q);
-}
-
-void *vd_gpa(const struct guest_mem *mem, uint64_t a, uint64_t len)
-{
-	return guest_mem_ptr(mem, a, len);
 }
 
 int vd_put_desc(const struct guest_mem *mem, uint64_t table, unsigned int i,

@@ -39,6 +39,11 @@
 #define VD_QUEUE_USED_LOW 0x0a0
 #define VD_QUEUE_USED_HIGH 0x0a4
 
+/* virtio_hooks for a test: kick runs the device's queue_notify inline
+ * on the caller's thread (no device thread), irq ignores interrupts. */
+void vd_notify_inline(struct virtio_dev *dev, unsigned int q);
+void vd_irq_ignore(struct virtio_dev *dev);
+
 /* A 32-bit register read / write. */
 uint32_t vd_rd(struct virtio_dev *dev, uint64_t off);
 void vd_wr(struct virtio_dev *dev, uint64_t off, uint32_t v);
@@ -63,8 +68,22 @@ uint32_t vd_driver_ok(struct virtio_dev *dev);
 /* QueueNotify for queue q. */
 void vd_kick(struct virtio_dev *dev, uint32_t q);
 
-/* A host pointer to [a, a + len) of guest memory, NULL if out of RAM. */
-void *vd_gpa(const struct guest_mem *mem, uint64_t a, uint64_t len);
+/* A split-ring descriptor as it lies in guest memory. */
+struct vd_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+} __attribute__((packed));
+
+/* A host pointer to [a, a + len) of guest memory, NULL if out of RAM.
+ * Inline, so that tests of the rings alone (test-virtq, fuzz-virtq) need
+ * not link the register side. */
+static inline void *vd_gpa(const struct guest_mem *mem, uint64_t a,
+			   uint64_t len)
+{
+	return guest_mem_ptr(mem, a, len);
+}
 
 /* Write descriptor i of the table at gpa table; -1 if outside RAM. */
 int vd_put_desc(const struct guest_mem *mem, uint64_t table, unsigned int i,

@@ -14,8 +14,8 @@
 
 #include "guest-mem.h"
 #include "virtio-blk.h"
-#include "virtio-driver.h"
 #include "virtio-mmio.h"
+#include "virtio-test.h"
 
 #define QSIZE 16
 #define DESC_GPA 0x10000ULL
@@ -38,31 +38,14 @@ static void test_irq(struct virtio_dev *d)
 	irqs++;
 }
 
-static void test_kick(struct virtio_dev *d, unsigned int q)
-{
-	d->ops->queue_notify(d, q); /* the device thread, inline */
-}
-
+/* the device thread, inline */
 static const struct virtio_hooks hooks = { .irq = test_irq,
-					   .kick = test_kick };
+					   .kick = vd_notify_inline };
 
-static uint32_t rd(uint64_t off)
-{
-	return vd_rd(dev, off);
-}
-
-static void wr(uint64_t off, uint32_t v)
-{
-	vd_wr(dev, off, v);
-}
-
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = vd_gpa(&mem, a, len);
-
-	cr_assert_not_null(p);
-	return p;
-}
+/* registers and guest memory through the test driver (tests/support) */
+#define rd(off) vd_rd(dev, off)
+#define wr(off, v) vd_wr(dev, off, v)
+#define gpa(a, len) vt_gpa(&mem, a, len)
 
 /* The image: DISK_SECTORS sectors, byte i of sector s = s ^ i. */
 static void make_image(const char *name, size_t size)

@@ -7,7 +7,7 @@
 #include "guest-mem.h"
 #include "virtio-mmio.h"
 #include "virtio-rng.h"
-#include "virtio-driver.h"
+#include "virtio-test.h"
 
 #define QSIZE 8
 #define DESC_GPA 0x10000ULL
@@ -27,29 +27,16 @@ static void test_irq(struct virtio_dev *d)
 static void test_kick(struct virtio_dev *d, unsigned int q)
 {
 	kicks++;
-	d->ops->queue_notify(d, q); /* the device thread, inline */
+	vd_notify_inline(d, q); /* the device thread, inline */
 }
 
 static const struct virtio_hooks hooks = { .irq = test_irq,
 					   .kick = test_kick };
 
-static uint32_t rd(uint64_t off)
-{
-	return vd_rd(dev, off);
-}
-
-static void wr(uint64_t off, uint32_t v)
-{
-	vd_wr(dev, off, v);
-}
-
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = vd_gpa(&mem, a, len);
-
-	cr_assert_not_null(p);
-	return p;
-}
+/* registers and guest memory through the test driver (tests/support) */
+#define rd(off) vd_rd(dev, off)
+#define wr(off, v) vd_wr(dev, off, v)
+#define gpa(a, len) vt_gpa(&mem, a, len)
 
 static void setup(void)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "guest-mem.h"
+#include "virtio-test.h"
 #include "virtq.h"
 
 #define QSIZE 256
@@ -13,27 +14,15 @@
 #define USED_GPA 0x30000ULL
 #define DATA_GPA 0x100000ULL
 
-struct tdesc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-} __attribute__((packed));
-
 static struct guest_mem mem;
 static struct virtq q;
 static struct virtq_chain chain;
 static uint16_t avail_idx;
 
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = guest_mem_ptr(&mem, a, len);
+/* guest memory through the test driver (tests/support) */
+#define gpa(a, len) vt_gpa(&mem, a, len)
 
-	cr_assert_not_null(p);
-	return p;
-}
-
-static struct tdesc *desc(uint64_t table, uint16_t i)
+static struct vd_desc *desc(uint64_t table, uint16_t i)
 {
 	return gpa(table + 16ULL * i, 16);
 }
@@ -41,7 +30,7 @@ static struct tdesc *desc(uint64_t table, uint16_t i)
 static void set_desc(uint64_t table, uint16_t i, uint64_t addr, uint32_t len,
 		     uint16_t flags, uint16_t next)
 {
-	*desc(table, i) = (struct tdesc){ addr, len, flags, next };
+	*desc(table, i) = (struct vd_desc){ addr, len, flags, next };
 }
 
 static uint16_t *avail_u16(unsigned int slot) /* 0 flags, 1 idx, 2.. ring */

@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "virtio-driver.h"
 #include "virtio-mmio.h"
+#include "virtio-test.h"
 #include "vsock-driver.h"
 
 struct td td;
@@ -28,21 +28,11 @@ static void test_irq(struct virtio_dev *d)
 	td.irqs++;
 }
 
-static void test_kick(struct virtio_dev *d, unsigned int q)
-{
-	d->ops->queue_notify(d, q); /* the device thread is ours */
-}
-
+/* the device thread is ours */
 static const struct virtio_hooks hooks = { .irq = test_irq,
-					   .kick = test_kick };
+					   .kick = vd_notify_inline };
 
-static void *gpa(uint64_t a, uint64_t len)
-{
-	void *p = vd_gpa(&td.mem, a, len);
-
-	cr_assert_not_null(p);
-	return p;
-}
+#define gpa(a, len) vt_gpa(&td.mem, a, len)
 
 static void put_desc(unsigned int q, unsigned int i, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
