@@ -146,14 +146,14 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&io->lock);
 	for (;;) {
-		while (!io->todo && !io->stopping)
+		while (!io->queued && !io->stopping)
 			pthread_cond_wait(&io->wake, &io->lock);
 		if (io->stopping)
 			break;
-		r = io->todo;
-		io->todo = r->next;
-		if (!io->todo)
-			io->todo_tail = &io->todo;
+		r = io->queued;
+		io->queued = r->next;
+		if (!io->queued)
+			io->queued_tail = &io->queued;
 		pthread_mutex_unlock(&io->lock);
 
 		r->result = blk_io_run(io->fd, r);
@@ -177,7 +177,7 @@ int blk_io_start(struct blk_io *io, int fd, struct lerr *e)
 
 	memset(io, 0, sizeof(*io));
 	io->fd = fd;
-	io->todo_tail = &io->todo;
+	io->queued_tail = &io->queued;
 	io->done_tail = &io->done;
 	io->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (io->done_fd < 0)
@@ -199,8 +199,8 @@ void blk_io_submit(struct blk_io *io, struct blk_io_req *r)
 {
 	r->next = NULL;
 	pthread_mutex_lock(&io->lock);
-	*io->todo_tail = r;
-	io->todo_tail = &r->next;
+	*io->queued_tail = r;
+	io->queued_tail = &r->next;
 	pthread_cond_signal(&io->wake);
 	pthread_mutex_unlock(&io->lock);
 }

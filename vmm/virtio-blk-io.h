@@ -59,7 +59,7 @@ struct blk_io {
 	int done_fd;              /* eventfd: the done list is non-empty */
 	pthread_mutex_t lock;     /* guards the lists and `stopping` */
 	pthread_cond_t wake;
-	struct blk_io_req *todo, **todo_tail;
+	struct blk_io_req *queued, **queued_tail;
 	struct blk_io_req *done, **done_tail;
 	bool stopping;
 	unsigned int nr_threads;

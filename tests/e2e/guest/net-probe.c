@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe-io.h"
+
 #define GUEST_ADDR "10.0.2.2"
 #define HOST_ADDR "10.0.2.1"
 #define NETMASK "255.255.255.0"
@@ -80,63 +82,6 @@ static void sum_add(uint64_t *sum, const uint8_t *p, size_t len)
 		h ^= h >> 29;
 	}
 	*sum = h;
-}
-
-static double now_s(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_all(int fd, void *p, size_t len)
-{
-	uint8_t *b = p;
-
-	while (len) {
-		ssize_t n = read(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int read_line(int fd, char *line, size_t max)
-{
-	size_t n = 0;
-
-	while (n + 1 < max) {
-		if (read(fd, line + n, 1) != 1)
-			return -1;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	return 0;
 }
 
 /* Send `bytes` of the seed's stream (multiples of 8), return its sum. */

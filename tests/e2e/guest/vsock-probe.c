@@ -42,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe-io.h"
+
 #define CHUNK (256 << 10)
 #define ECHO_BYTES (256 << 10)
 #define RETRY_SECONDS 120
@@ -135,57 +137,12 @@ static uint64_t stream_total(const struct stream *s)
 	return s->count + s->carry_len;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int say_fail(const char *who, const char *what)
 {
 	printf("%s: FAIL %s%s%s\n", who, what, errno ? ": " : "",
 	       errno ? strerror(errno) : "");
 	fflush(stdout);
 	return -1;
-}
-
-static int write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len) {
-		ssize_t n = send(fd, b, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* One line (without the newline) into line; -1 on EOF first. */
-static int read_line(int fd, char *line, size_t max)
-{
-	size_t n = 0;
-
-	while (n + 1 < max) {
-		ssize_t r = recv(fd, line + n, 1, 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	return 0;
 }
 
 /* ---- addresses ---- */
