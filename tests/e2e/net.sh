@@ -22,8 +22,11 @@ if ! net_tap_up ltap0; then
 fi
 
 net_start_lighter "$name" ltap0 "$VMM" "$KERNEL" "$INITRD"
-"$PROBE" --client 10.0.2.2 5001 "$MIB" >"$E2E_DIR/$name.client" 2>&1
+echo "# net: guest booting, host client connecting" >&2
+timeout --kill-after=5 400 "$PROBE" --client 10.0.2.2 5001 "$MIB" \
+	>"$E2E_DIR/$name.client" 2>&1
 client_rc=$?
+echo "# net: host client exited with status $client_rc" >&2
 # a guest nobody talked to would wait for a connection: stop it
 ((client_rc == 0)) || kill "$NET_VMM_PID" 2>/dev/null
 net_wait_vmm "$name"

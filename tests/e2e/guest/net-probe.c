@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -349,8 +350,16 @@ static int connect_retry(const char *addr, int port, int timeout_s)
 		int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 		if (s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			/* a stalled transfer must fail the test in a minute,
+			 * not wait out TCP's retransmission timeout */
+			struct timeval stall = { .tv_sec = 60 };
+
 			setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one,
 				   sizeof(one));
+			setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &stall,
+				   sizeof(stall));
+			setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &stall,
+				   sizeof(stall));
 			return s;
 		}
 		if (s >= 0)
