@@ -353,9 +353,7 @@ static void blk_config_read(struct virtio_dev *d, uint32_t off, void *data,
 static const struct virtio_dev_ops blk_ops_template = {
 	.name = "blk",
 	.device_id = VIRTIO_ID_BLOCK,
-	.features = 1ULL << VIRTIO_RING_F_EVENT_IDX |
-		    1ULL << VIRTIO_RING_F_INDIRECT_DESC |
-		    1ULL << VIRTIO_BLK_F_SIZE_MAX |
+	.features = VIRTQ_RING_FEATURES | 1ULL << VIRTIO_BLK_F_SIZE_MAX |
 		    1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_FLUSH,
 	.nr_queues = 1,
 	.queue_max = VIRTIO_BLK_QUEUE_MAX,

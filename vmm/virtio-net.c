@@ -569,9 +569,7 @@ static void net_config_read(struct virtio_dev *d, uint32_t off, void *data,
 static uint64_t net_features(const struct tap *tap)
 {
 	uint64_t f = 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
-		     1ULL << VIRTIO_NET_F_MRG_RXBUF |
-		     1ULL << VIRTIO_RING_F_EVENT_IDX |
-		     1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+		     1ULL << VIRTIO_NET_F_MRG_RXBUF | VIRTQ_RING_FEATURES;
 
 	/* Both directions follow what the TAP can do: it must take partial
 	 * checksums and GSO frames from us (tx) and may hand them to the

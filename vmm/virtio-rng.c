@@ -58,8 +58,7 @@ static void rng_queue_notify(struct virtio_dev *d, unsigned int q)
 static const struct virtio_dev_ops rng_ops = {
 	.name = "rng",
 	.device_id = VIRTIO_ID_RNG,
-	.features = 1ULL << VIRTIO_RING_F_EVENT_IDX |
-		    1ULL << VIRTIO_RING_F_INDIRECT_DESC,
+	.features = VIRTQ_RING_FEATURES,
 	.nr_queues = 1,
 	.queue_max = 256,
 	.config_len = 0,

@@ -289,8 +289,7 @@ static void vsock_reset(struct virtio_dev *d)
 static const struct virtio_dev_ops vsock_ops = {
 	.name = "vsock",
 	.device_id = VIRTIO_ID_VSOCK,
-	.features = 1ULL << VIRTIO_RING_F_EVENT_IDX |
-		    1ULL << VIRTIO_RING_F_INDIRECT_DESC,
+	.features = VIRTQ_RING_FEATURES,
 	.nr_queues = 3,
 	.queue_max = 256,
 	.config_len = 8,

@@ -21,6 +21,9 @@
 
 #define VIRTIO_RING_F_INDIRECT_DESC 28
 #define VIRTIO_RING_F_EVENT_IDX 29
+/* The ring features every lighter device offers (the walker handles both). */
+#define VIRTQ_RING_FEATURES                                                    \
+	(1ULL << VIRTIO_RING_F_EVENT_IDX | 1ULL << VIRTIO_RING_F_INDIRECT_DESC)
 
 #define VIRTQ_SIZE_MAX 32768
 /* Longest chain we accept, indirect tables included. Linux's block and net

@@ -92,6 +92,13 @@ static int vmm_open_console(struct vmm *v, struct lerr *e)
 	}
 }
 
+/* Put a freshly created device (NULL: its create failed and filled e) on
+ * the machine. */
+static int vmm_bind(struct vmm *v, struct virtio_dev *d, struct lerr *e)
+{
+	return d ? virtio_machine_add(&v->virtio, d, e) : -e->code;
+}
+
 /* virtio devices: each gets an MMIO window, an interrupt line and an
  * entry on the guest's command line (so this runs before boot_load). */
 static int vmm_add_devices(struct vmm *v, struct lerr *e)
@@ -105,8 +112,8 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 	if (v->cfg.rng) {
 		v->rng = virtio_rng_create(&v->mem);
 		if (!v->rng)
-			return lerr_fail(e, ENOMEM, "virtio-rng: out of memory");
-		r = virtio_machine_add(&v->virtio, v->rng, e);
+			lerr_fail(e, ENOMEM, "virtio-rng: out of memory");
+		r = vmm_bind(v, v->rng, e);
 		if (r < 0)
 			return r;
 	}
@@ -116,9 +123,7 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 					       .serial = dr->id };
 
 		v->blk[i] = virtio_blk_create(&v->mem, &p, e);
-		if (!v->blk[i])
-			return -e->code;
-		r = virtio_machine_add(&v->virtio, v->blk[i], e);
+		r = vmm_bind(v, v->blk[i], e);
 		if (r == 0)
 			r = virtio_blk_attach(v->blk[i], &v->loop.loop,
 					      &v->blk_poll[i], e);
@@ -129,9 +134,7 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 		v->vsock = virtio_vsock_create(&v->mem, &v->loop.loop,
 					       v->cfg.vsock_uds,
 					       v->cfg.vsock_cid, e);
-		if (!v->vsock)
-			return -e->code;
-		r = virtio_machine_add(&v->virtio, v->vsock, e);
+		r = vmm_bind(v, v->vsock, e);
 		if (r < 0)
 			return r;
 	}
@@ -143,9 +146,7 @@ static int vmm_add_devices(struct vmm *v, struct lerr *e)
 			return r;
 		v->net = virtio_net_create(&v->mem, &v->loop.loop, &tap,
 					   v->cfg.net_mac, e);
-		if (!v->net)
-			return -e->code;
-		r = virtio_machine_add(&v->virtio, v->net, e);
+		r = vmm_bind(v, v->net, e);
 		if (r < 0)
 			return r;
 	}
