@@ -10,7 +10,9 @@
 #include <archive_entry.h>
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -845,4 +847,52 @@ Test(unpack, root_not_empty)
 	lfix_end(&fix);
 	cr_assert_eq(run(LFIX_NONE, NULL, NULL, NULL, &e), -ENOTEMPTY);
 	cr_assert(strstr(e.msg, "is not empty"), "%s", e.msg);
+}
+
+/* ---- the static build ------------------------------------------------- */
+
+/* The unpacker as the agent links it (unpack-static.c: static glibc in
+ * the C locale, static libarchive/zstd/nettle) on a zstd layer whose pax
+ * path records are UTF-8 (as Go's archive/tar writes them). */
+Test(unpack, static_build)
+{
+	const char *prog = getenv("LIGHTER_UNPACK_STATIC");
+	char diff_id[LDIGEST_STR_LEN], cmd[PATH_MAX + 256], out[512] = "";
+	FILE *p;
+	int fd;
+
+	NEED_ROOT();
+	if (!prog)
+		cr_skip_test("LIGHTER_UNPACK_STATIC unset: run through "
+			     "meson test");
+	cr_assert(setlocale(LC_CTYPE, "C.UTF-8"), "no C.UTF-8 locale");
+	LFIX_FILE(&fix, "caf\xc3\xa9/\xe6\x97\xa5", "utf8");
+	LFIX_FILE(&fix, "bin/su", "su", .perm = 04755);
+	LFIX_FILE(&fix, "home/notes", "n", .uid = 1000,
+		  .xattr_name = "user.lighter", .xattr_value = "yes");
+	LFIX_DIR(&fix, "a");
+	LFIX_FILE(&fix, "a/.wh.b", "");
+	LFIX_FILE(&fix, "c/.wh..wh..opq", "");
+	lfix_end(&fix);
+	setlocale(LC_CTYPE, "C");
+	lfix_diff_id(&fix, diff_id);
+	fd = lfix_blob(&fix, LFIX_ZSTD);
+	snprintf(cmd, sizeof(cmd), "%s /proc/self/fd/%d %s %s", prog, fd,
+		 sent.root, diff_id);
+	p = popen(cmd, "r");
+	cr_assert(p, "popen: %m");
+	cr_assert(fgets(out, sizeof(out), p), "no output from %s", prog);
+	cr_assert_eq(pclose(p), 0, "%s failed: %s", prog, out);
+	close(fd);
+	cr_assert(strncmp(out, diff_id, strlen(diff_id)) == 0, "%s", out);
+	cr_assert(strstr(out, " entries=6 files=3 whiteouts=1 opaques=1 "
+			      "compression=zstd warnings=0\n"),
+		  "%s", out);
+	assert_content("caf\xc3\xa9/\xe6\x97\xa5", "utf8");
+	cr_assert_eq(lstat_in("bin/su").st_mode & 07777, 04755);
+	cr_assert_eq(lstat_in("home/notes").st_uid, 1000);
+	assert_xattr("home/notes", "user.lighter", "yes");
+	assert_whiteout("a/b");
+	assert_xattr("c", "trusted.overlay.opaque", "y");
+	assert_sentinel("root");
 }
