@@ -37,6 +37,31 @@ Test(protocol, header_layout)
 	cr_expect(!proto_type_is_json(99));
 }
 
+/* The example in PROTOCOL.md, byte for byte. */
+Test(protocol, documented_example)
+{
+	/* 0f 00 00 00  0b 00  00 00  06 00 00 00  {"grace_ms":10} */
+	static const uint8_t header[] = { 0x0f, 0, 0, 0, 0x0b, 0,
+					  0,	0, 6, 0, 0,    0 };
+	static const char body[] = "{\"grace_ms\":10}";
+	struct proto_stop stop = { .grace_ms = 10 };
+	struct proto_out o;
+	struct lerr e = { 0 };
+	uint8_t *buf;
+	size_t len;
+	json_t *j;
+
+	cr_assert_eq(proto_stop_to_json(&stop, &j, &e), 0, "%s", e.msg);
+	cr_assert_eq(proto_out_json(&o, PROTO_STOP, 6, j, &e), 0, "%s", e.msg);
+	json_decref(j);
+	cr_assert_eq(proto_out_flatten(&o, &buf, &len, &e), 0);
+	proto_out_free(&o);
+	cr_assert_eq(len, sizeof(header) + strlen(body));
+	cr_expect_eq(memcmp(buf, header, sizeof(header)), 0);
+	cr_expect_eq(memcmp(buf + sizeof(header), body, strlen(body)), 0);
+	free(buf);
+}
+
 struct bad_header {
 	struct proto_header h;
 	int err;
