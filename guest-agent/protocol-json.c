@@ -8,6 +8,7 @@
  * printable ASCII only, bounded, so an error message is always one valid
  * line, fit to travel back in an ERROR frame. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -377,9 +378,9 @@ const char *proto_errno_name(int errnum)
 {
 	const char *name;
 
-	if (errnum < 0)
+	if (errnum < 0 && errnum != INT_MIN)
 		errnum = -errnum;
-	name = errnum ? strerrorname_np(errnum) : NULL;
+	name = errnum > 0 ? strerrorname_np(errnum) : NULL;
 	return name ? name : "EIO";
 }
 

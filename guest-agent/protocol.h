@@ -183,9 +183,11 @@ int proto_out_json(struct proto_out *o, uint16_t type, uint32_t id,
  * validated as the reader would. */
 int proto_out_raw(struct proto_out *o, uint16_t type, uint16_t flags,
 		  uint32_t id, const struct iovec *body, int n, struct lerr *e);
-/* Writes what is left (writev, EINTR retried, short writes resumed): 1
- * when the whole frame is out, 0 when a non-blocking fd would block
- * (progress is kept in o: call again when writable), -errno. */
+/* Writes what is left (sendmsg with MSG_NOSIGNAL on sockets, so a gone
+ * peer is -EPIPE rather than SIGPIPE; writev on other fds; EINTR retried,
+ * short writes resumed): 1 when the whole frame is out, 0 when a
+ * non-blocking fd would block (progress is kept in o: call again when
+ * writable), -errno. */
 int proto_out_write(struct proto_out *o, int fd, struct lerr *e);
 /* Frees the JSON dump, if any, and zeroes o. */
 void proto_out_free(struct proto_out *o);
@@ -261,7 +263,7 @@ void proto_hello_reply_free(struct proto_hello_reply *h);
 struct proto_error {
 	char code[PROTO_ERRNAME_MAX + 1]; /* "E" + [A-Z0-9]+ */
 	int errnum;    /* proto_errno_value(code): 0 for a name unknown here */
-	char *message; /* 0..PROTO_STRING_MAX bytes, one line */
+	char *message; /* 0..PROTO_STRING_MAX bytes */
 };
 int proto_error_from_json(const json_t *body, struct proto_error *out,
 			  struct lerr *e);
@@ -350,7 +352,7 @@ void proto_layer_rx_begin(struct proto_layer_rx *t, uint32_t id,
 /* A DATA frame: -EPROTO for another id, -E2BIG past the announced size. */
 int proto_layer_rx_data(struct proto_layer_rx *t, const struct proto_header *h,
 			struct lerr *e);
-/* LAYER_END: -EPROTO for another id, -EIO when bytes are missing. */
+/* LAYER_END: -EPROTO for another id, -ENODATA when bytes are missing. */
 int proto_layer_rx_end(struct proto_layer_rx *t, const struct proto_header *h,
 		       struct lerr *e);
 

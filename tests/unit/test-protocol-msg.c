@@ -4,6 +4,8 @@
  * table of malformed bodies whose exact errno and message are checked
  * (missing and mistyped fields, out-of-range numbers, bad names and
  * digests, unknown fields, wrong versions), and the syntax helpers. */
+#include <limits.h>
+
 #include "test-protocol.h"
 
 TestSuite(protocol_msg);
@@ -532,6 +534,7 @@ Test(protocol_msg, errno_names)
 	cr_expect_str_eq(proto_errno_name(EBADRQC), "EBADRQC");
 	cr_expect_str_eq(proto_errno_name(0), "EIO");
 	cr_expect_str_eq(proto_errno_name(9999), "EIO");
+	cr_expect_str_eq(proto_errno_name(INT_MIN), "EIO");
 	cr_expect_eq(proto_errno_value("E2BIG"), E2BIG);
 	cr_expect_eq(proto_errno_value("ETIMEDOUT"), ETIMEDOUT);
 	cr_expect_eq(proto_errno_value("ENOTSUP"), ENOTSUP);
