@@ -433,15 +433,21 @@ int jail_enter(struct vmm_config *cfg, struct jail_exit *out, struct lerr *e)
 	close(j.go[0]);
 	close(j.ready[1]);
 	j.go[0] = j.ready[1] = -1;
+	/* The child builds its root meanwhile and may fail and exit first
+	 * (after saying why): then the attach or the "go" fails for want of
+	 * a child, and its exit is what counts. */
 	r = jail_cgroups_attach(&j.cg, child, e);
-	if (r == 0 && write(j.go[1], "g", 1) != 1)
-		r = lerr_set(e, errno, "jail: start the VMM");
 	if (r < 0) {
 		kill(child, SIGKILL);
-		waitpid(child, NULL, 0);
-		goto fail_unblock;
+		waitpid(child, &status, 0);
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+			goto fail_unblock; /* killed by us: the attach failed */
+	} else {
+		/* EPIPE: the child is gone; supervise() collects it */
+		if (write(j.go[1], "g", 1) != 1)
+			(void)0;
+		status = supervise(&j, child);
 	}
-	status = supervise(&j, child);
 	report(&j, status, out);
 	cleanup(&j, read(j.ready[0], &ready, 1) == 1, out->cleanup,
 		sizeof(out->cleanup));
