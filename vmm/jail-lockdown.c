@@ -8,7 +8,8 @@
  * pthread_create() is what makes them hold for every vCPU, device and
  * I/O thread.
  *
- * Resource limits: RLIMIT_NOFILE 4096 (the VMM needs a few dozen plus one
+ * Resource limits (soft = hard; never above a lower hard limit the
+ * launcher set): RLIMIT_NOFILE 4096 (the VMM needs a few dozen plus one
  * per vsock connection), RLIMIT_CORE 0 (a core file would hold guest
  * memory).  RLIMIT_FSIZE bounds the files the VMM writes: drives are
  * written in place and never grow (virtio-blk refuses requests past their
@@ -30,11 +31,18 @@
 
 #include "jail-lockdown.h"
 
+/* Soft and hard limit v, or the hard limit the launcher set if that is
+ * lower (raising it would take CAP_SYS_RESOURCE). */
 static int set_limit(int resource, const char *name, rlim_t v,
 		     struct lerr *e)
 {
-	struct rlimit rl = { .rlim_cur = v, .rlim_max = v };
+	struct rlimit rl;
 
+	if (getrlimit(resource, &rl) < 0)
+		return lerr_set(e, errno, "jail: getrlimit %s", name);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < v)
+		v = rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max = v;
 	if (setrlimit(resource, &rl) < 0)
 		return lerr_set(e, errno, "jail: setrlimit %s %llu", name,
 				(unsigned long long)v);
