@@ -59,6 +59,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -82,6 +83,7 @@ struct jail {
 	char id[JAIL_ID_MAX + 1];
 	char *cgroup_name;
 	bool root_created;
+	int root_fd;  /* flock'ed while the jail lives */
 	struct jail_files files;
 	const char *console_created; /* host path, when the jail made it */
 	const char *vsock_dir_created;
@@ -93,14 +95,18 @@ struct jail {
 	sigset_t old_mask;
 };
 
-/* The root must not exist, or be an empty directory (not a symlink). */
+/* The root must not exist, or be an empty directory (not a symlink).
+ * Its contents live in the VMM's mount namespace, so a second jail on the
+ * same directory would find it empty: the supervisor holds an exclusive
+ * flock on it for the jail's life. */
 static int prepare_root(struct jail *j, struct lerr *e)
 {
 	const char *root = j->jc->root;
 	struct stat st;
-	DIR *d;
 	struct dirent *de;
 	bool empty = true;
+	int dfd, r;
+	DIR *d;
 
 	if (lstat(root, &st) < 0) {
 		if (errno != ENOENT)
@@ -109,14 +115,28 @@ static int prepare_root(struct jail *j, struct lerr *e)
 			return lerr_set(e, errno, "jail: mkdir jail root \"%s\"",
 					root);
 		j->root_created = true;
-		return 0;
-	}
-	if (!S_ISDIR(st.st_mode))
+	} else if (!S_ISDIR(st.st_mode)) {
 		return lerr_fail(e, ENOTDIR,
 				 "jail: jail root \"%s\" is not a directory", root);
-	d = opendir(root);
-	if (!d)
+	}
+	j->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (j->root_fd < 0)
 		return lerr_set(e, errno, "jail: jail root \"%s\"", root);
+	if (flock(j->root_fd, LOCK_EX | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK
+			       ? lerr_fail(e, EBUSY,
+					   "jail: jail root \"%s\" is in use by another jail",
+					   root)
+			       : lerr_set(e, errno, "jail: lock jail root \"%s\"",
+					  root);
+	dfd = dup(j->root_fd);
+	d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		r = lerr_set(e, errno, "jail: jail root \"%s\"", root);
+		if (dfd >= 0)
+			close(dfd);
+		return r;
+	}
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			empty = false;
@@ -232,6 +252,8 @@ static void cleanup(struct jail *j, bool launched, char *msg, size_t n)
 
 static void jail_free(struct jail *j)
 {
+	if (j->root_fd >= 0)
+		close(j->root_fd);
 	for (int i = 0; i < 2; i++) {
 		if (j->go[i] >= 0)
 			close(j->go[i]);
@@ -334,7 +356,7 @@ static int child_enter(struct jail *j, struct lerr *e)
 	if (write(j->ready[1], "r", 1) != 1)
 		return lerr_set(e, errno, "jail: tell the supervisor");
 	jail_close_fds();
-	j->go[0] = j->ready[1] = -1;
+	j->go[0] = j->ready[1] = j->root_fd = -1;
 	return 0;
 }
 
@@ -379,7 +401,7 @@ static void report(struct jail *j, int status, struct jail_exit *out)
 
 int jail_enter(struct vmm_config *cfg, struct jail_exit *out, struct lerr *e)
 {
-	struct jail j = { .cfg = cfg, .jc = &cfg->jail,
+	struct jail j = { .cfg = cfg, .jc = &cfg->jail, .root_fd = -1,
 			  .go = { -1, -1 }, .ready = { -1, -1 } };
 	sigset_t block;
 	char ready;

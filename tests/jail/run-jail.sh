@@ -360,6 +360,20 @@ root-not-empty)
 	nothing_left keep-root
 	[[ -e $root/keep ]] || fail "the jail root's content was touched"
 	;;
+root-in-use)
+	# a second jail on a running jail's root (empty as the host sees it)
+	start --kernel "$payloads/spin.elf"
+	timeout -s KILL 30 "$vmm" "${jail_args[@]/$id/$id-2}" \
+		--kernel "$payloads/hello.elf" >"$work/out2" 2>"$work/err2" </dev/null
+	got=$?
+	[[ $got == 1 ]] || fail "the second jail: exit status $got, expected 1"
+	[[ $(cat "$work/err2") == "lighter-vmm: jail: jail root \"$root\" is in use by another jail" ]] ||
+		fail "the second jail: \"$(cat "$work/err2")\""
+	kill -0 "$vmm_pid" || fail "the first jail's VMM died"
+	stop TERM "$sup" 0
+	one_line "stopped by SIGTERM"
+	nothing_left
+	;;
 shared-vsock-dir)
 	run 1 "$vmm" "${jail_args[@]}" --kernel "$payloads/hello.elf" \
 		--vsock-uds "/tmp/$id.sock"
