@@ -39,8 +39,14 @@ err=$work/stderr
 sup=
 vmm_pid=
 
+# A jail still running when the test ends (it failed): SIGTERM lets the
+# supervisor clean up; SIGKILL after 3 s.
 cleanup() {
-	[[ -z $sup ]] || kill -KILL "$sup" 2>/dev/null
+	if [[ -n $sup ]] && kill -TERM "$sup" 2>/dev/null; then
+		(sleep 3; kill -KILL "$sup") </dev/null >/dev/null 2>&1 &
+		wait "$sup" 2>/dev/null
+		kill "$!" 2>/dev/null
+	fi
 	rm -rf "$work"
 }
 trap cleanup EXIT
