@@ -10,6 +10,8 @@
  *   2  the guest died: triple fault, crash event, or a kernel panic seen
  *      on the console (reported as "guest panic: Kernel panic - ...")
  *   3  KVM internal error or VM-entry failure
+ *   128+N  (--jail) the jailed VMM was killed by signal N; its supervisor
+ *      says why (jail.c)
  *
  * Whatever happens, exactly one line prefixed "lighter-vmm: " on stderr
  * says why the process ended (plus the boot-timer line, if the guest
