@@ -288,6 +288,26 @@ netns)
 	((in_ns == 0)) || fail "the VMM is not in network namespace $ns"
 	nothing_left
 	;;
+net-tap)
+	# a TAP in the group's namespace, owned by the jail's uid: the VMM
+	# attaches to it through its own /dev/net/tun; one owned by another
+	# uid is refused (creating one would take CAP_NET_ADMIN)
+	ns=lighter-$id
+	ip netns add "$ns" || fail "ip netns add"
+	ip -n "$ns" tuntap add dev tap0 mode tap user "$JAIL_UID" vnet_hdr &&
+		ip -n "$ns" tuntap add dev tap1 mode tap user 1 vnet_hdr ||
+		{ ip netns del "$ns"; fail "ip tuntap add"; }
+	start --kernel "$payloads/spin.elf" --jail-netns "/run/netns/$ns" \
+		--net tap=tap0
+	tun=$(stat -c '%u:%g %a %t:%T' "/proc/$vmm_pid/root/dev/net/tun")
+	stop TERM "$sup" 0
+	run 1 "$vmm" "${jail_args[@]}" --kernel "$payloads/hello.elf" \
+		--jail-netns "/run/netns/$ns" --net tap=tap1
+	ip netns del "$ns"
+	expect_eq "$tun" "$JAIL_UID:$JAIL_GID 600 a:c8" "/dev/net/tun in the jail"
+	one_line "tap \"tap1\": TUNSETIFF: Operation not permitted"
+	nothing_left
+	;;
 killed)
 	# an existing socket directory of the jail user's: stays, the socket
 	# the killed VMM could not remove goes
