@@ -636,11 +636,13 @@ enum {
 	OPT_HELP = 'h',
 	OPT_CONFIG = 0x100,
 	OPT_DRIVE = 0x101,
-	OPT_KEY_BASE = 0x200
+	OPT_KEY_BASE = 0x200,
+	OPT_JAIL_BASE = 0x300, /* + enum jail_opt */
 };
 
 static const struct option long_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	JAIL_LONG_OPTIONS(OPT_JAIL_BASE),
 	{ "kernel", required_argument, NULL, OPT_KEY_BASE + KEY_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_KEY_BASE + KEY_INITRD },
 	{ "cmdline", required_argument, NULL, OPT_KEY_BASE + KEY_CMDLINE },
@@ -673,6 +675,7 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 		switch (opt) {
 		case OPT_HELP:
 			fputs(usage_text, stdout);
+			fputs(jail_usage_text, stdout);
 			return 1;
 		case OPT_CONFIG:
 			config_file = optarg;
@@ -692,6 +695,15 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 					"unknown option \"%s\" (see --help)",
 					argv[optind - 1]);
 		default:
+			if (opt >= OPT_JAIL_BASE &&
+			    opt < OPT_JAIL_BASE + JAIL_OPT_COUNT) {
+				r = jail_config_set(&c->jail,
+						    (enum jail_opt)(opt - OPT_JAIL_BASE),
+						    optarg, e);
+				if (r < 0)
+					return r;
+				break;
+			}
 			if (opt < OPT_KEY_BASE || opt >= OPT_KEY_BASE + KEY_COUNT)
 				return lerr_fail(e, EINVAL,
 						"internal: option %d", opt);
@@ -730,7 +742,7 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 	if (!c->kernel)
 		return lerr_fail(e, EINVAL,
 				"no kernel: pass --kernel PATH or set [vm] kernel");
-	return 0;
+	return jail_config_finish(&c->jail, e);
 }
 
 int vmm_config_parse(struct vmm_config *c, int argc, char **argv,
@@ -760,5 +772,6 @@ void vmm_config_free(struct vmm_config *c)
 		free(c->drives[i].path);
 		free(c->drives[i].id);
 	}
+	jail_config_free(&c->jail);
 	memset(c, 0, sizeof(*c));
 }

@@ -10,6 +10,7 @@
 #include <lighter/error.h>
 
 #include "boot.h"
+#include "jail-config.h"
 
 #define VMM_MAX_VCPUS 64
 #define VMM_MAX_DRIVES 8
@@ -46,6 +47,7 @@ struct vmm_config {
 	/* disks: the file's drive0..drive7 in that order, then each --drive */
 	struct vmm_drive drives[VMM_MAX_DRIVES];
 	unsigned int nr_drives;
+	struct jail_config jail;     /* --jail* flags (jail-config.c) */
 };
 
 /* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was

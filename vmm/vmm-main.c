@@ -10,6 +10,8 @@
  *   2  the guest died: triple fault, crash event, or a kernel panic seen
  *      on the console (reported as "guest panic: Kernel panic - ...")
  *   3  KVM internal error or VM-entry failure
+ *   128+N  (--jail) the jailed VMM was killed by signal N; its supervisor
+ *      says why (jail.c)
  *
  * Whatever happens, exactly one line prefixed "lighter-vmm: " on stderr
  * says why the process ended (plus the boot-timer line, if the guest
@@ -31,6 +33,7 @@
 #include "guest-mem.h"
 #include "i8042.h"
 #include "io-bus.h"
+#include "jail.h"
 #include "kvm-vm.h"
 #include "serial.h"
 #include "vcpu.h"
@@ -276,6 +279,17 @@ static void vmm_teardown(struct vmm *v)
 	vmm_config_free(&v->cfg);
 }
 
+/* The supervisor's end of --jail: the jailed VMM is gone (jail.c). */
+static int vmm_jail_exit(struct vmm *v, const struct jail_exit *jx)
+{
+	if (jx->line[0])
+		fprintf(stderr, "lighter-vmm: %s\n", jx->line);
+	if (jx->cleanup[0])
+		fprintf(stderr, "lighter-vmm: %s\n", jx->cleanup);
+	vmm_config_free(&v->cfg);
+	return jx->status;
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec start;
@@ -305,6 +319,14 @@ int main(int argc, char **argv)
 	if (r == 1) {
 		vmm_config_free(&v->cfg);
 		return VMM_EXIT_OK;
+	}
+	if (r == 0 && v->cfg.jail.enabled) {
+		struct jail_exit jx;
+
+		/* before anything is opened (jail.c says why) */
+		r = jail_enter(&v->cfg, &jx, &e);
+		if (r == 1)
+			return vmm_jail_exit(v, &jx);
 	}
 	if (r == 0)
 		r = vmm_setup(v, &start, &e);

@@ -8,7 +8,7 @@
  * format is the contract.
  *
  *   mkpayload NAME OUTPUT
- *   NAME: hello timer triple reset mmio spin irq panic cpuid4 */
+ *   NAME: hello timer triple reset mmio spin irq panic cpuid4 touch */
 #include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -319,6 +319,68 @@ static void payload_spin(struct code *c)
 	EMIT(c, 0xeb, 0xfe);
 }
 
+/* Write one byte into every 4 KiB page of usable RAM above 2 MiB (the
+ * payload lives below), walking the PVH memory map (type 1 entries, the
+ * part below 4 GiB: paging is off), then power off.  Every page the guest
+ * writes becomes a page of the VMM's memory: the jail suite uses it to run
+ * a guest into its memory cgroup's limit. */
+static void payload_touch(struct code *c)
+{
+	unsigned int done, skip_type, skip_high, clamp_ok, start_ok, loop,
+		page_loop, next;
+
+	/* mov esi, [ebx+40] (memmap_paddr) ; mov ecx, [ebx+48] (entries) */
+	EMIT(c, 0x8b, 0x73, 0x28);
+	EMIT(c, 0x8b, 0x4b, 0x30);
+	/* next: test ecx, ecx ; jz done */
+	next = c->n;
+	EMIT(c, 0x85, 0xc9);
+	done = jcc32(c, 0x84);
+	/* cmp dword [esi+16], 1 ; jne skip: not RAM */
+	EMIT(c, 0x83, 0x7e, 0x10, 0x01);
+	skip_type = jcc32(c, 0x85);
+	/* cmp dword [esi+4], 0 ; jne skip: starts above 4 GiB */
+	EMIT(c, 0x83, 0x7e, 0x04, 0x00);
+	skip_high = jcc32(c, 0x85);
+	/* mov edi, [esi] ; mov eax, [esi+8] ; mov edx, [esi+12]:
+	 * edi = start, edx:eax = size */
+	EMIT(c, 0x8b, 0x3e);
+	EMIT(c, 0x8b, 0x46, 0x08);
+	EMIT(c, 0x8b, 0x56, 0x0c);
+	/* add eax, edi ; adc edx, 0 ; jz clamp_ok: the end fits in 32 bits */
+	EMIT(c, 0x01, 0xf8);
+	EMIT(c, 0x83, 0xd2, 0x00);
+	clamp_ok = jcc32(c, 0x84);
+	/* mov eax, 0xfffff000: stop at the last page below 4 GiB */
+	EMIT(c, 0xb8, LE32(0xfffff000u));
+	jcc_to(c, clamp_ok);
+	/* cmp edi, 0x200000 ; jae start_ok ; mov edi, 0x200000 */
+	EMIT(c, 0x81, 0xff, LE32(0x200000u));
+	start_ok = jcc32(c, 0x83);
+	EMIT(c, 0xbf, LE32(0x200000u));
+	jcc_to(c, start_ok);
+	/* page_loop: cmp edi, eax ; jae skip */
+	page_loop = c->n;
+	EMIT(c, 0x39, 0xc7);
+	loop = jcc32(c, 0x83);
+	/* mov byte [edi], 0x5a ; add edi, 4096 ; jmp page_loop */
+	EMIT(c, 0xc6, 0x07, 0x5a);
+	EMIT(c, 0x81, 0xc7, LE32(0x1000u));
+	EMIT(c, 0xe9, LE32(page_loop - (c->n + 5)));
+	/* skip: add esi, 24 ; dec ecx ; jmp next */
+	jcc_to(c, skip_type);
+	jcc_to(c, skip_high);
+	jcc_to(c, loop);
+	EMIT(c, 0x83, 0xc6, 0x18);
+	EMIT(c, 0x49);
+	EMIT(c, 0xe9, LE32(next - (c->n + 5)));
+	/* done */
+	jcc_to(c, done);
+	serial_puts(c, "touched\n");
+	debug_port(c, PORT_POWEROFF);
+	halt_forever(c);
+}
+
 static const struct {
 	const char *name;
 	void (*build)(struct code *c);
@@ -327,7 +389,7 @@ static const struct {
 	{ "triple", payload_triple }, { "reset", payload_reset },
 	{ "mmio", payload_mmio },   { "spin", payload_spin },
 	{ "irq", payload_irq },     { "panic", payload_panic },
-	{ "cpuid4", payload_cpuid4 },
+	{ "cpuid4", payload_cpuid4 }, { "touch", payload_touch },
 };
 
 struct pvh_note {
