@@ -702,3 +702,19 @@ Test(spec, shorthand_errors)
 		cr_expect_null(s.containers);
 	}
 }
+
+/* Found by fuzz-spec: a value with a newline made a two-line message.
+ * Control characters in quoted input come out as '?'. */
+Test(spec, messages_stay_one_line)
+{
+	struct lerr e = { 0 };
+	char **v = NULL;
+
+	cr_expect_eq(spec_split_env("BAD\nENTRY\x1b[31m", &v, &e), -EINVAL);
+	cr_expect_str_eq(e.msg, "entry 1 \"BAD?ENTRY?[31m\" is not NAME=VALUE");
+	cr_expect_eq(spec_from_args(&s, "g\n", "oci:/i", 0, 0, NULL, NULL, &e),
+		     -EINVAL);
+	cr_expect(strncmp(e.msg, "name: \"g?\": not a name", 22) == 0, "%s",
+		  e.msg);
+}
+
