@@ -203,6 +203,35 @@ Test(oci, multi_layer_docker_media_types)
 	free(dir);
 }
 
+Test(oci, multi_layer_oci_keeps_order_and_compression)
+{
+	char *dir = layout("oci-multi");
+	struct fx_layer l[2] = {
+		fx_put_layer(dir, "bin/base", "base layer\n", true),
+		fx_put_layer(dir, "etc/top", "top layer\n", false),
+	};
+	struct fx_blob cfg = fx_put_json(dir, fx_config(l, 2, NULL));
+	json_t *man_j = fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
+				    FX_OCI_LAYER_GZIP, l, 2);
+	struct fx_blob man;
+	struct lerr e;
+
+	/* The second layer is a plain tar. */
+	json_object_set_new(json_array_get(json_object_get(man_j, "layers"), 1),
+			    "mediaType", json_string(FX_OCI_LAYER));
+	man = fx_put_json(dir, man_j);
+	fx_write_index(dir, fx_index(json_pack(
+				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
+							  "latest", NULL,
+							  NULL))));
+	cr_assert_eq(resolve("oci", dir, NULL, &e), 0, "%s", e.msg);
+	cr_assert_eq(img.nr_layers, 2);
+	expect_layer(&img.layers[0], &l[0], FX_OCI_LAYER_GZIP,
+		     OCI_COMPRESSION_GZIP);
+	expect_layer(&img.layers[1], &l[1], FX_OCI_LAYER, OCI_COMPRESSION_NONE);
+	free(dir);
+}
+
 Test(oci, uncompressed_layer_and_manifest_without_media_type)
 {
 	char *dir = layout("plain");
