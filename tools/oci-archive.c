@@ -170,8 +170,8 @@ static struct oci_want *wanted(const char *name, struct oci_want *wants,
 	    strlen(name + plen) != LDIGEST_HEX_LEN)
 		return NULL;
 	for (i = 0; i < n; i++) {
-		if (!wants[i].done &&
-		    strcmp(ldigest_hex(wants[i].desc->digest), name + plen) == 0)
+		if (!wants[i].done && strcmp(ldigest_hex(wants[i].desc->digest),
+					     name + plen) == 0)
 			return &wants[i];
 	}
 	return NULL;

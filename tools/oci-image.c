@@ -132,7 +132,8 @@ static int find_manifest(struct resolver *rs, struct oci_desc *out,
 		}
 		*out = ix.entries[i].desc;
 		oci_index_free(&ix);
-		if (asprintf(&entry_what, "%s: manifests[%d]", ix_what, i) < 0) {
+		if (asprintf(&entry_what, "%s: manifests[%d]", ix_what, i) <
+		    0) {
 			entry_what = NULL;
 			return lerr_fail(e, ENOMEM, "out of memory");
 		}

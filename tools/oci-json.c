@@ -111,8 +111,9 @@ static int load_object(json_t **out, const void *buf, size_t len,
 				 OCI_JSON_MAX);
 	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
-		return lerr_fail(e, EINVAL, "%s: not JSON: line %d column %d: %s",
-				 what, jerr.line, jerr.column, jerr.text);
+		return lerr_fail(e, EINVAL,
+				 "%s: not JSON: line %d column %d: %s", what,
+				 jerr.line, jerr.column, jerr.text);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return lerr_fail(e, EINVAL, "%s: not a JSON object", what);
@@ -488,7 +489,8 @@ static int parse_rootfs(struct oci_config *c, json_t *rootfs,
 	if (r < 0)
 		return r;
 	if (!type || strcmp(type, "layers") != 0)
-		return field_fail(e, what, "rootfs.type", "\"%.40s\": not \"layers\"",
+		return field_fail(e, what, "rootfs.type",
+				  "\"%.40s\": not \"layers\"",
 				  type ? type : "");
 	ids = json_object_get(rootfs, "diff_ids");
 	if (!ids || !json_is_array(ids))

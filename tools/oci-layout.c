@@ -23,11 +23,13 @@ int oci_layout_marker_check(const char *buf, size_t len, const char *what,
 	int r = 0;
 
 	if (!j)
-		return lerr_fail(e, EINVAL, "%s: not JSON: line %d column %d: %s",
-				 what, jerr.line, jerr.column, jerr.text);
+		return lerr_fail(e, EINVAL,
+				 "%s: not JSON: line %d column %d: %s", what,
+				 jerr.line, jerr.column, jerr.text);
 	v = json_string_value(json_object_get(j, "imageLayoutVersion"));
 	if (!v)
-		r = lerr_fail(e, EINVAL, "%s: imageLayoutVersion: missing", what);
+		r = lerr_fail(e, EINVAL, "%s: imageLayoutVersion: missing",
+			      what);
 	else if (strncmp(v, "1.", 2) != 0)
 		r = lerr_fail(e, EINVAL,
 			      "%s: imageLayoutVersion: \"%.40s\": not 1.x",

@@ -37,7 +37,8 @@ static void list_names(const struct oci_index *ix, bool platforms, char *out,
 				     ent->variant ? "/" : "",
 				     ent->variant ? ent->variant : "");
 		else
-			n = snprintf(out + len, cap - len, "%s%s", i ? ", " : "",
+			n = snprintf(out + len, cap - len, "%s%s",
+				     i ? ", " : "",
 				     ent->ref_name ? ent->ref_name : "(none)");
 		if (n < 0)
 			return;

@@ -48,8 +48,8 @@ int oci_ref_parse(struct oci_ref *r, const char *s, struct lerr *e)
 	}
 	if (!rest)
 		return lerr_fail(e, EINVAL,
-				 "\"%s\": unknown transport (want oci:DIR[:TAG] "
-				 "or oci-archive:FILE[:TAG])",
+				 "\"%s\": unknown transport (want "
+				 "oci:DIR[:TAG] or oci-archive:FILE[:TAG])",
 				 s);
 	slash = strrchr(rest, '/');
 	colon = strrchr(slash ? slash : rest, ':');

@@ -261,8 +261,10 @@ int spec_check_user(const char *v, struct lerr *e)
 {
 	const char *colon = strchr(v, ':'), *p;
 
-	if (!v[0] || v[0] == ':' || (colon && (!colon[1] || strchr(colon + 1, ':'))))
-		return lerr_fail(e, EINVAL, "\"%s\": not USER or USER:GROUP", v);
+	if (!v[0] || v[0] == ':' ||
+	    (colon && (!colon[1] || strchr(colon + 1, ':'))))
+		return lerr_fail(e, EINVAL, "\"%s\": not USER or USER:GROUP",
+				 v);
 	if (strlen(v) > 256)
 		return lerr_fail(e, ENAMETOOLONG, "\"%.64s...\": too long", v);
 	for (p = v; *p; p++) {

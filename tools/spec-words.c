@@ -71,7 +71,8 @@ static int read_token(const char **pp, bool comma, bool keep_blanks,
 			n += (size_t)r;
 		} else if (*p == '\\') {
 			if (!p[1])
-				return lerr_fail(e, EINVAL, "trailing backslash");
+				return lerr_fail(e, EINVAL,
+						 "trailing backslash");
 			out[n++] = p[1];
 			p += 2;
 		} else {

@@ -256,8 +256,9 @@ static int apply_section(struct spec *s, struct spec_container *c,
 				break;
 		}
 		if (!h->key)
-			return at_line(e, EINVAL, ctx, "%u: [%s] %s: unknown key",
-				       ent->line, hdr->name, ent->name);
+			return at_line(e, EINVAL, ctx,
+				       "%u: [%s] %s: unknown key", ent->line,
+				       hdr->name, ent->name);
 		r = h->list ? h->set(s, c, ent->value, ctx, &why)
 			    : set_scalar(s, c, h, ent->value, ctx, &why);
 		if (r < 0)
@@ -299,8 +300,9 @@ static int load_container(struct spec *s, dictionary *d,
 	int r;
 
 	if (s->nr_containers == SPEC_MAX_CONTAINERS)
-		return at_line(e, E2BIG, ctx, "%u: [%s]: more than %d containers",
-			       hdr->line, hdr->name, SPEC_MAX_CONTAINERS);
+		return at_line(e, E2BIG, ctx,
+			       "%u: [%s]: more than %d containers", hdr->line,
+			       hdr->name, SPEC_MAX_CONTAINERS);
 	r = spec_parse_name(hdr->name + strlen(CONTAINER_PREFIX), c->name,
 			    &why);
 	if (r < 0)
@@ -312,8 +314,9 @@ static int load_container(struct spec *s, dictionary *d,
 	if (r < 0)
 		return r;
 	if (!c->image)
-		return at_line(e, EINVAL, ctx, "%u: [%s]: missing key \"image\"",
-			       hdr->line, hdr->name);
+		return at_line(e, EINVAL, ctx,
+			       "%u: [%s]: missing key \"image\"", hdr->line,
+			       hdr->name);
 	for (i = 0; container_keys[i].key; i++) {
 		if (!found[i])
 			continue;
@@ -351,8 +354,8 @@ static int check_fit(const struct spec *s, const struct load_ctx *ctx,
 			spec_format_size(SPEC_GUEST_RESERVE, r);
 			return at_line(e, ERANGE, ctx,
 				       "%u: [%s] memory: \"%s\": brings the "
-				       "containers' memory to %s, more than the "
-				       "group's %s less %s for the guest",
+				       "containers' memory to %s, more than "
+				       "the group's %s less %s for the guest",
 				       l->memory->line, l->hdr->name,
 				       l->memory->value, b, g, r);
 		}
@@ -441,7 +444,8 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 
 		if (!hdr)
 			return lerr_fail(e, EINVAL,
-					 "%s: section %zu not found on any line",
+					 "%s: section %zu not found on any "
+					 "line",
 					 path, i + 1);
 		if (strcmp(hdr->section, "group") == 0) {
 			group = hdr;
@@ -540,11 +544,12 @@ static int from_args(struct spec *s, const char *name, const char *image,
 
 		if (!eq || !spec_env_name_valid(env[i], (size_t)(eq - env[i])))
 			return lerr_fail(e, EINVAL,
-					 "env: \"%s\": not NAME=VALUE with NAME "
-					 "[A-Za-z_][A-Za-z0-9_.-]*",
+					 "env: \"%s\": not NAME=VALUE with "
+					 "NAME [A-Za-z_][A-Za-z0-9_.-]*",
 					 env[i]);
 		for (size_t j = 0; j < i; j++) {
-			if (strncmp(env[j], env[i], (size_t)(eq - env[i]) + 1) == 0)
+			if (strncmp(env[j], env[i],
+				    (size_t)(eq - env[i]) + 1) == 0)
 				return lerr_fail(e, EINVAL,
 						 "env: \"%.*s\" is set twice",
 						 (int)(eq - env[i]), env[i]);

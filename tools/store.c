@@ -67,7 +67,8 @@ int store_open(struct store *st, const char *data_dir, struct lerr *e)
 		store_close(st);
 		return r;
 	}
-	st->blob_dir_fd = open(st->blob_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	st->blob_dir_fd = open(st->blob_dir,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->blob_dir_fd < 0) {
 		r = lerr_set(e, errno, "store: \"%s\"", st->blob_dir);
 		store_close(st);
@@ -102,8 +103,8 @@ int store_stat(const struct store *st, const char *digest, uint64_t *size,
 	struct stat sb;
 
 	if (!ldigest_valid(digest))
-		return lerr_fail(e, EINVAL, "store: \"%s\": not a sha256 digest",
-				 digest);
+		return lerr_fail(e, EINVAL,
+				 "store: \"%s\": not a sha256 digest", digest);
 	if (fstatat(st->blob_dir_fd, ldigest_hex(digest), &sb,
 		    AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
@@ -129,8 +130,8 @@ int store_read(const struct store *st, const char *digest, size_t max,
 	*buf = NULL;
 	*len = 0;
 	if (!ldigest_valid(digest))
-		return lerr_fail(e, EINVAL, "store: \"%s\": not a sha256 digest",
-				 digest);
+		return lerr_fail(e, EINVAL,
+				 "store: \"%s\": not a sha256 digest", digest);
 	fd = openat(st->blob_dir_fd, ldigest_hex(digest),
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &sb) < 0)

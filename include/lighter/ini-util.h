@@ -34,7 +34,7 @@ ini_util_error_cb(const char *fmt, ...)
 	size_t n;
 
 	if (ini_util_first_error[0])
-		return 0; /* keep the first complaint: it names the first bad line */
+		return 0; /* the first complaint names the first bad line */
 	va_start(ap, fmt);
 	vsnprintf(ini_util_first_error, sizeof(ini_util_first_error), fmt, ap);
 	va_end(ap);

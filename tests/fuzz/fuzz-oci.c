@@ -56,7 +56,8 @@ static void fuzz_index(const uint8_t *doc, size_t len, enum oci_media expect,
 		r = oci_index_pick_tag(&ix, tag, WHAT, &e);
 		if (r >= 0) {
 			FUZZ_CHECK((size_t)r < ix.nr_entries);
-			FUZZ_CHECK(!tag || !strcmp(ix.entries[r].ref_name, tag));
+			FUZZ_CHECK(!tag ||
+				   !strcmp(ix.entries[r].ref_name, tag));
 		} else {
 			check_error(r, &e);
 		}

@@ -173,7 +173,8 @@ json_t *fx_manifest(const char *manifest_media, const char *config_media,
 		      fx_desc(config_media, config), "layers", list);
 	cr_assert_not_null(j);
 	if (manifest_media)
-		json_object_set_new(j, "mediaType", json_string(manifest_media));
+		json_object_set_new(j, "mediaType",
+				    json_string(manifest_media));
 	return j;
 }
 

@@ -90,8 +90,8 @@ Test(process, entrypoint_and_cmd)
 				expect_strv(p.args, t->want, what);
 		} else {
 			cr_expect_eq(r, -EINVAL, "%s: accepted", what);
-			cr_expect(strncmp(e.msg, "[container.app]: no command", 27) ==
-					  0,
+			cr_expect(strncmp(e.msg, "[container.app]: no command",
+					  27) == 0,
 				  "%s: %s", what, e.msg);
 			cr_expect_null(p.args);
 		}
