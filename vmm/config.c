@@ -15,9 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <iniparser.h>
-
 #include <lighter/cleanup.h>
+#include <lighter/ini-util.h>
 
 #include "config.h"
 
@@ -89,48 +88,6 @@ static const char usage_text[] =
 	"exit status: 0 guest powered off or reset, or stopped by SIGINT/SIGTERM;\n"
 	"  1 setup error; 2 guest triple fault, crash or kernel panic;\n"
 	"  3 KVM internal error or VM-entry failure\n";
-
-int parse_size(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	unsigned int shift = 0;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return -ERANGE;
-	switch (toupper((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'G':
-		shift = 30;
-		end++;
-		break;
-	case 'T':
-		shift = 40;
-		end++;
-		break;
-	default:
-		return -EINVAL;
-	}
-	if (*end != '\0')
-		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
-		return -ERANGE;
-	*out = (uint64_t)v << shift;
-	return 0;
-}
 
 /* Where a value came from, for error messages: a flag, or file + key. */
 struct cfg_origin {
@@ -470,59 +427,6 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 	return lerr_fail(e, EINVAL, "internal: bad config key %d", (int)k);
 }
 
-/* iniparser reports syntax errors through a printf-like callback; keep the
- * last one instead of letting the library print it. */
-static __thread char ini_last_error[256];
-
-__attribute__((format(printf, 1, 2))) static int ini_error_cb(const char *fmt,
-							       ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(ini_last_error, sizeof(ini_last_error), fmt, ap);
-	va_end(ap);
-	/* One line: iniparser's messages span several. */
-	for (n = 0; ini_last_error[n]; n++) {
-		if (ini_last_error[n] == '\n')
-			ini_last_error[n] = ' ';
-	}
-	while (n && ini_last_error[n - 1] == ' ')
-		ini_last_error[--n] = '\0';
-	return 0;
-}
-
-/* iniparser says 'iniparser: syntax error in PATH (LINE): -> TEXT'; turn
- * that into 'line LINE: syntax error: "TEXT"' (the caller adds the path). */
-static const char *ini_syntax_error(const char *path)
-{
-	static __thread char msg[320];
-	const char *p = ini_last_error, *text;
-	size_t plen = strlen(path);
-	unsigned int line;
-	int used = 0;
-
-	if (!p[0])
-		return "cannot parse";
-	if (strncmp(p, "iniparser: syntax error in ", 27) != 0)
-		return p;
-	p += 27;
-	if (strncmp(p, path, plen) != 0 ||
-	    sscanf(p + plen, " (%u):%n", &line, &used) != 1 || !used)
-		return ini_last_error;
-	text = strstr(p + plen + used, "-> ");
-	snprintf(msg, sizeof(msg), "line %u: syntax error: \"%s\"", line,
-		 text ? text + 3 : "");
-	return msg;
-}
-
-static void dictionary_freep(dictionary **d)
-{
-	if (*d)
-		iniparser_freedict(*d);
-}
-
 static int cfg_key_lookup(const char *name)
 {
 	int k;
@@ -537,27 +441,21 @@ static int cfg_key_lookup(const char *name)
 static int cfg_apply_file(struct vmm_config *c, const char *path,
 			  struct lerr *e)
 {
-	__attribute__((cleanup(dictionary_freep))) dictionary *d = NULL;
+	_cleanup_dict_ dictionary *d = NULL;
 	_cleanup_free_ const char **keys = NULL;
 	_cleanup_free_ char *dir = NULL;
 	struct cfg_origin o = { .file = path };
 	const char *slash, *drive_val[VMM_MAX_DRIVES] = { NULL };
 	const char *drive_key[VMM_MAX_DRIVES] = { NULL };
+	struct ini_fault fault;
 	int nsec, nkeys, i, r;
-	FILE *f;
 
-	/* iniparser cannot tell "missing" from "unreadable"; ask first. */
-	f = fopen(path, "r");
-	if (!f)
-		return lerr_set(e, errno, "\"%s\"", path);
-	fclose(f);
-
-	ini_last_error[0] = '\0';
-	iniparser_set_error_callback(ini_error_cb);
-	d = iniparser_load(path);
-	if (!d || ini_last_error[0])
-		return lerr_fail(e, EINVAL, "\"%s\": %s", path,
-				 ini_syntax_error(path));
+	r = ini_util_load(path, &d, &fault);
+	if (r == -EINVAL && fault.line)
+		return lerr_fail(e, EINVAL, "\"%s\": line %u: %s", path,
+				 fault.line, fault.msg);
+	if (r < 0)
+		return lerr_fail(e, -r, "\"%s\": %s", path, fault.msg);
 
 	slash = strrchr(path, '/');
 	dir = slash ? strndup(path, (size_t)(slash - path == 0 ? 1 : slash - path))

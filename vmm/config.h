@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <lighter/error.h>
+#include <lighter/size.h>
 
 #include "boot.h"
 #include "jail-config.h"
@@ -58,8 +59,5 @@ struct vmm_config {
 int vmm_config_parse(struct vmm_config *c, int argc, char **argv, struct lerr *e);
 
 void vmm_config_free(struct vmm_config *c);
-
-/* "128M", "2G", "65536K", "4096" (bytes) -> bytes; -EINVAL/-ERANGE. */
-int parse_size(const char *s, uint64_t *out);
 
 #endif

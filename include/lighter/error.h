@@ -17,6 +17,17 @@ struct lerr {
 	char msg[512];  /* one line, no trailing newline */
 };
 
+/* Messages quote what they reject (a file name, a spec value, a JSON
+ * string): control characters in it become '?' so that hostile input
+ * cannot break the one line or smuggle terminal escapes into a log. */
+static inline void lerr_sanitize(char *msg)
+{
+	for (; *msg; msg++) {
+		if ((unsigned char)*msg < 0x20 || *msg == 0x7f)
+			*msg = '?';
+	}
+}
+
 /* Record an error and return -errnum so callers can `return lerr_set(...)`.
  * When errnum is non-zero, ": strerror(errnum)" is appended.  e may be NULL. */
 __attribute__((format(printf, 3, 4))) static inline int
@@ -34,6 +45,7 @@ lerr_set(struct lerr *e, int errnum, const char *fmt, ...)
 		if (errnum && n >= 0 && (size_t)n < sizeof(e->msg))
 			snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s",
 				 strerror(errnum));
+		lerr_sanitize(e->msg);
 		e->code = errnum;
 	}
 	return errnum ? -errnum : -EINVAL;
@@ -55,6 +67,7 @@ lerr_fail(struct lerr *e, int errnum, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 		va_end(ap);
+		lerr_sanitize(e->msg);
 		e->code = errnum;
 	}
 	return -errnum;

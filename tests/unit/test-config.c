@@ -229,6 +229,10 @@ Test(config, bad_flags)
 	}
 }
 
+#define X16 "xxxxxxxxxxxxxxxx"
+#define X256 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16 X16
+#define LONG_LINE X256 X256 X256 X256 /* iniparser's limit is 1024 */
+
 struct bad_file {
 	const char *text;
 	const char *want; /* after "\"<path>\": " */
@@ -249,6 +253,10 @@ Test(config, bad_files)
 		{ "kernel = k\n", "key \"kernel\" outside the [vm] section" },
 		{ "[vm]\nthis line is not ini\n",
 		  "line 2: syntax error: \"this line is not ini\"" },
+		{ "[vm]\nfirst bad line\nsecond bad line\n",
+		  "line 2: syntax error: \"first bad line\"" },
+		{ "[vm]\ncmdline = " LONG_LINE "\n",
+		  "line 2: input line too long" },
 	};
 	size_t i;
 

@@ -1,0 +1,109 @@
+/* spec.h - a container group as the host tool reads it: the INI group
+ * spec (`[group]` plus one `[container.NAME]` per container, in file
+ * order) or the CLI's one-container shorthand, checked in full before
+ * anything runs: every rejected value is reported as
+ * `FILE:LINE: [section] key: "VALUE": why`.
+ *
+ * [group]            name (required, [a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}),
+ *                    cpus (1..64, default 1), memory (64M..64G, a multiple
+ *                    of 4K, default 512M), restart (never | on-failure |
+ *                    always, default never)
+ * [container.NAME]   1..16 of them, NAME as the group name;
+ *                    image (required; oci:DIR[:TAG] or
+ *                    oci-archive:FILE[:TAG], relative paths from the
+ *                    spec's directory), command and entrypoint (shell-like
+ *                    words), env (NAME=VALUE, ...), workdir (absolute),
+ *                    user, cpus (0.001 up to the group's cpus), memory
+ *                    (4M or more; all containers' memory together at most
+ *                    the group's less SPEC_GUEST_RESERVE), pids (1..4194304)
+ */
+#ifndef LIGHTER_TOOLS_SPEC_H
+#define LIGHTER_TOOLS_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lighter/error.h>
+
+#include "oci-ref.h"
+
+#define SPEC_NAME_MAX 63
+#define SPEC_MAX_CONTAINERS 16
+#define SPEC_CPUS_MAX 64
+#define SPEC_MEM_MIN (64ULL << 20)
+#define SPEC_MEM_MAX (64ULL << 30)
+#define SPEC_MEM_DEFAULT (512ULL << 20)
+/* Memory the guest kernel and the agent keep for themselves: containers'
+ * limits together must leave this much of the group's memory. */
+#define SPEC_GUEST_RESERVE (64ULL << 20)
+#define SPEC_CONTAINER_MEM_MIN (4ULL << 20)
+#define SPEC_PIDS_MAX 4194304 /* the kernel's PID_MAX_LIMIT */
+#define SPEC_WORDS_MAX 4096
+#define SPEC_ENV_MAX 4096
+#define SPEC_FILE_MAX (1U << 20)
+
+enum spec_restart {
+	SPEC_RESTART_NEVER = 0,
+	SPEC_RESTART_ON_FAILURE,
+	SPEC_RESTART_ALWAYS,
+};
+
+struct spec_container {
+	char name[SPEC_NAME_MAX + 1];
+	char *image;            /* the reference as written */
+	struct oci_ref ref;     /* parsed, path rebased to the spec's dir */
+	/* NULL: not given (the image's); { NULL }: given empty */
+	char **command;
+	char **entrypoint;
+	char **env;             /* NAME=VALUE, NULL when not given */
+	char *workdir;          /* absolute, NULL: the image's */
+	char *user;             /* NULL: the image's */
+	unsigned int millicpus; /* 0: no limit of its own */
+	uint64_t mem_bytes;     /* 0: no limit of its own */
+	uint32_t pids;          /* 0: no limit */
+};
+
+struct spec {
+	char name[SPEC_NAME_MAX + 1];
+	unsigned int cpus;
+	uint64_t mem_bytes;
+	enum spec_restart restart;
+	struct spec_container *containers; /* in file order */
+	size_t nr_containers;
+};
+
+/* Read and check a group spec file.  Returns 0, or -errno with e filled
+ * ('web.ini:7: [container.app] memory: "12Q": not a size'; 'web.ini: ...'
+ * for what has no line); s is zeroed first and freed again on error, so
+ * spec_free() is safe in every case. */
+int spec_load(struct spec *s, const char *path, struct lerr *e);
+
+/* The CLI shorthand: a group `name` with one container `main` running
+ * image (a reference; relative paths stay relative to the working
+ * directory).  cpus 0 and mem_bytes 0 mean the defaults; env (NAME=VALUE
+ * strings) and argv (replacing the image's Cmd) are NULL-terminated and
+ * may be NULL or empty.  Values are checked as in a file; messages name
+ * the field ('group name "a b": ...', 'env "X": ...'). */
+int spec_from_args(struct spec *s, const char *name, const char *image,
+		   unsigned int cpus, uint64_t mem_bytes,
+		   const char *const *env, const char *const *argv,
+		   struct lerr *e);
+
+void spec_free(struct spec *s);
+
+const char *spec_restart_name(enum spec_restart r);
+
+/* Shell-like words (see spec-words.c) into a NULL-terminated vector
+ * (empty for a blank string).  -EINVAL with e saying why (unterminated
+ * quote, trailing backslash), -E2BIG past SPEC_WORDS_MAX, -ENOMEM. */
+int spec_split_words(const char *s, char ***out, struct lerr *e);
+
+/* "A=1, B='x, y'" into { "A=1", "B=x, y", NULL }.  -EINVAL for an empty
+ * entry, an entry without '=', a bad or repeated name. */
+int spec_split_env(const char *s, char ***out, struct lerr *e);
+
+/* [A-Za-z_][A-Za-z0-9_.-]* over len bytes. */
+bool spec_env_name_valid(const char *s, size_t len);
+
+#endif
