@@ -1,0 +1,153 @@
+/* cmd-ps-inspect.c - `lighter ps` (a table, or --format json: an array of
+ * inspect objects) and `lighter inspect GROUP...` (a JSON array, Docker
+ * style: the groups found, and an error on stderr and exit 1 for each
+ * missing one). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "state.h"
+#include "timefmt.h"
+
+static bool active(enum lighter_group_status s)
+{
+	return s == LIGHTER_GROUP_STARTING || s == LIGHTER_GROUP_RUNNING ||
+	       s == LIGHTER_GROUP_STOPPING;
+}
+
+/* Docker's STATUS column: "Up 3 minutes", "Exited (0) 2 hours ago". */
+static void status_text(const struct lighter_group_state *st, int64_t now,
+			char *out, size_t n)
+{
+	char ago[64];
+
+	switch (st->state) {
+	case LIGHTER_GROUP_RUNNING:
+		time_format_human(now - st->started_at_ns, ago, sizeof(ago));
+		snprintf(out, n, "Up %s", ago);
+		break;
+	case LIGHTER_GROUP_EXITED:
+		time_format_human(now - st->finished_at_ns, ago, sizeof(ago));
+		snprintf(out, n, "Exited (%d) %s ago",
+			 lighter_group_exit_status(st), ago);
+		break;
+	case LIGHTER_GROUP_FAILED:
+		snprintf(out, n, "Failed: %.60s",
+			 st->reason ? st->reason : "unknown");
+		break;
+	case LIGHTER_GROUP_STARTING:
+		snprintf(out, n, "Starting");
+		break;
+	case LIGHTER_GROUP_STOPPING:
+		snprintf(out, n, "Stopping");
+		break;
+	case LIGHTER_GROUP_CREATED:
+	default:
+		snprintf(out, n, "Created");
+		break;
+	}
+}
+
+static void print_row(const struct lighter_group_state *st, int64_t now)
+{
+	char created[64], status[128], ctrs[32];
+	size_t running = 0;
+
+	for (size_t i = 0; i < st->nr_containers; i++)
+		running += st->containers[i].state ==
+			   LIGHTER_CONTAINER_RUNNING;
+	snprintf(ctrs, sizeof(ctrs), "%zu/%zu", running, st->nr_containers);
+	time_format_human(now - st->created_at_ns, created, sizeof(created));
+	strcat(created, " ago");
+	status_text(st, now, status, sizeof(status));
+	printf("%-24s %-9s %-10s %-20s %s\n", st->name,
+	       lighter_group_status_name(st->state), ctrs, created, status);
+}
+
+/* Load a group; 0, or the exit status after saying why not. */
+static int load_one(const struct lighter_paths *p, const char *name,
+		    struct lighter_group_state *st)
+{
+	struct lerr e = { 0 };
+
+	if (lighter_group_load(p, name, st, &e) < 0) {
+		cmd_error("%s", e.msg);
+		return e.code == ENOENT ? EXIT_NO_GROUP : EXIT_LIGHTER;
+	}
+	return 0;
+}
+
+static int print_json(json_t *arr)
+{
+	char *text = json_dumps(arr, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+
+	json_decref(arr);
+	if (!text) {
+		cmd_error("out of memory");
+		return EXIT_LIGHTER;
+	}
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+int cmd_ps(const struct cli *c, struct lighter_paths *p)
+{
+	struct lerr e = { 0 };
+	json_t *arr = c->json ? json_array() : NULL;
+	int64_t now = time_wall_ns();
+	char **names;
+	size_t n;
+
+	if (lighter_group_list(p, &names, &n, &e) < 0) {
+		json_decref(arr);
+		cmd_error("%s", e.msg);
+		return EXIT_LIGHTER;
+	}
+	if (!c->json)
+		printf("%-24s %-9s %-10s %-20s %s\n", "NAME", "STATE",
+		       "CONTAINERS", "CREATED", "STATUS");
+	for (size_t i = 0; i < n; i++) {
+		struct lighter_group_state st;
+
+		/* a group removed meanwhile is simply not listed */
+		if (lighter_group_load(p, names[i], &st, &e) == 0) {
+			if (c->all || active(st.state)) {
+				if (arr)
+					json_array_append_new(arr,
+							      state_to_json(&st));
+				else
+					print_row(&st, now);
+			}
+			lighter_group_state_free(&st);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return arr ? print_json(arr) : 0;
+}
+
+int cmd_inspect(const struct cli *c, struct lighter_paths *p)
+{
+	json_t *arr = json_array();
+	int status = 0;
+
+	for (size_t i = 0; i < c->nr_groups; i++) {
+		struct lighter_group_state st;
+		int r = load_one(p, c->groups[i], &st);
+
+		if (r) {
+			status = r;
+			continue;
+		}
+		json_array_append_new(arr, state_to_json(&st));
+		lighter_group_state_free(&st);
+	}
+	if (print_json(arr))
+		return EXIT_LIGHTER;
+	return status;
+}
