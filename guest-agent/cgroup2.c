@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "cgroup2.h"
 
@@ -150,6 +151,7 @@ static int read_file(const char *dir, const char *name, char **out,
 	if (fd < 0)
 		return lerr_set(e, errno, "cgroup \"%s\": open", path);
 	for (;;) {
+		size_t want;
 		ssize_t n;
 
 		if (cap - len < 4096) {
@@ -161,14 +163,13 @@ static int read_file(const char *dir, const char *name, char **out,
 			buf = grown;
 			cap += 65536;
 		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		want = cap - len - 1;
+		n = lfd_read_full(fd, buf + len, want);
 		if (n < 0)
-			return lerr_set(e, errno, "cgroup \"%s\": read", path);
-		if (n == 0)
-			break;
+			return lerr_set(e, (int)n, "cgroup \"%s\": read", path);
 		len += (size_t)n;
+		if ((size_t)n < want)
+			break; /* end of file */
 	}
 	buf[len] = '\0';
 	*out = TAKE_PTR(buf);
