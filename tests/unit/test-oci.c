@@ -16,6 +16,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "expect-strv.h"
 #include "oci-fixture.h"
 #include "oci-image.h"
 #include "tmpdir.h"
@@ -79,20 +80,6 @@ static void expect_error(int r, const struct lerr *e, const char *want)
 		  want);
 	cr_expect_null(strchr(e->msg, '\n'));
 	cr_expect_eq(img.nr_layers, 0, "image not freed on error");
-}
-
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-static void expect_strv(char **got, const char *const *want, const char *what)
-{
-	size_t i;
-
-	cr_assert_not_null(got, "%s: NULL", what);
-	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: %zu missing", what, i);
-		cr_expect_str_eq(got[i], want[i], "%s[%zu]", what, i);
-	}
-	cr_expect_null(got[i], "%s: extra entries", what);
 }
 
 static char *store_path(const char *digest)
@@ -251,7 +238,7 @@ Test(oci, uncompressed_layer_and_manifest_without_media_type)
 	cr_assert_eq(resolve("oci", dir, "latest", &e), 0, "%s", e.msg);
 	expect_layer(&img.layers[0], &l, FX_OCI_LAYER, OCI_COMPRESSION_NONE);
 	cr_expect_null(img.entrypoint, "null Entrypoint");
-	expect_strv(img.cmd, (const char *const[]){ NULL }, "empty Cmd");
+	expect_strv(img.cmd, EMPTY_STRV, "empty Cmd");
 	free(dir);
 }
 

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect-strv.h"
 #include "process.h"
 #include "strv.h"
 
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define NONE ((const char *const *)NULL)
 
 static char **dup_strv(const char *const *v)
@@ -18,19 +18,6 @@ static char **dup_strv(const char *const *v)
 
 	cr_assert_eq(strv_dup((char *const *)v, &out), 0);
 	return out;
-}
-
-static void expect_strv(char **got, const char *const *want, const char *what)
-{
-	size_t i;
-
-	cr_assert_not_null(got, "%s: NULL", what);
-	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: entry %zu (\"%s\") missing",
-				   what, i, want[i]);
-		cr_expect_str_eq(got[i], want[i], "%s[%zu]", what, i);
-	}
-	cr_expect_null(got[i], "%s: extra entry \"%s\"", what, got[i]);
 }
 
 struct args_case {

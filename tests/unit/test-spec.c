@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect-strv.h"
 #include "spec-internal.h"
 #include "strv.h"
 #include "tmpdir.h"
@@ -29,22 +30,6 @@ static void teardown(void)
 }
 
 TestSuite(spec, .init = setup, .fini = teardown);
-
-static void expect_strv(char **got, const char *const *want, const char *what)
-{
-	size_t i;
-
-	cr_assert_not_null(got, "%s: not set", what);
-	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: word %zu missing (want \"%s\")",
-				   what, i, want[i]);
-		cr_expect_str_eq(got[i], want[i], "%s: word %zu", what, i);
-	}
-	cr_expect_null(got[i], "%s: extra word \"%s\"", what, got[i]);
-}
-
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define EMPTY_STRV ((const char *const[]){ NULL })
 
 static const char architecture_example[] =
 	"[group]\n"
