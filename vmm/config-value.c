@@ -88,3 +88,17 @@ int cfg_size(const char *val, uint64_t max, const struct cfg_origin *o,
 	*out = v;
 	return 0;
 }
+
+bool cfg_name_valid(const char *s, size_t max)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
+		    s[i] != '.' && s[i] != '-')
+			return false;
+	}
+	return true;
+}

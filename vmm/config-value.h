@@ -8,6 +8,8 @@
 #ifndef LIGHTER_VMM_CONFIG_VALUE_H
 #define LIGHTER_VMM_CONFIG_VALUE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <lighter/error.h>
@@ -41,5 +43,9 @@ int cfg_uint(const char *val, uint64_t min, uint64_t max,
 /* A memory size (parse_size(), size.h) of at most max: -EINVAL, -ERANGE. */
 int cfg_size(const char *val, uint64_t max, const struct cfg_origin *o,
 	     uint64_t *out, struct lerr *e);
+
+/* True for 1..max characters of A-Z a-z 0-9 _ . - (names that become
+ * host names, interface names or path components). */
+bool cfg_name_valid(const char *s, size_t max);
 
 #endif

@@ -202,16 +202,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
  * or ".." (stricter than the kernel, which also allows odd bytes). */
 static bool ifname_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
-			return false;
-	}
-	return true;
+	return cfg_name_valid(s, 15) && strcmp(s, ".") && strcmp(s, "..");
 }
 
 /* The network device from "tap=NAME[,mac=AA:BB:CC:DD:EE:FF]". */

@@ -64,16 +64,7 @@ static int parse_id(const struct cfg_origin *at, const char *val,
 /* The jail's name: a host name and a cgroup path component. */
 static bool id_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > JAIL_ID_MAX || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
-			return false;
-	}
-	return true;
+	return cfg_name_valid(s, JAIL_ID_MAX) && s[0] != '.' && s[0] != '-';
 }
 
 /* "a/b/c": relative, no empty, "." or ".." components, each of
