@@ -107,23 +107,33 @@ static int join(char *out, size_t size, const char *dir, const char *name,
 	return 0;
 }
 
+/* dir/name opened with flags (and O_CLOEXEC); its path in path (PATH_MAX
+ * bytes) for messages.  The fd, or -errno with the message set. */
+static int open_file(const char *dir, const char *name, int flags,
+		     char *path, struct lerr *e)
+{
+	int fd, r = join(path, PATH_MAX, dir, name, e);
+
+	if (r < 0)
+		return r;
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return lerr_set(e, errno, "cgroup \"%s\": open", path);
+	return fd;
+}
+
 /* Write value to dir/name in one write(2), as cgroup files expect.
  * -ENOENT (errno kept, message set) when the file is missing. */
 static int write_file(const char *dir, const char *name, const char *value,
 		      struct lerr *e)
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open_file(dir, name, O_WRONLY, path, e);
 	size_t len = strlen(value);
 	ssize_t n;
-	int r;
 
-	r = join(path, sizeof(path), dir, name, e);
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return lerr_set(e, errno, "cgroup \"%s\": open", path);
+		return fd;
 	n = write(fd, value, len);
 	if (n < 0)
 		return lerr_set(e, errno, "cgroup \"%s\": write \"%s\"", path,
@@ -139,17 +149,12 @@ static int read_file(const char *dir, const char *name, char **out,
 		     size_t *out_len, struct lerr *e)
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open_file(dir, name, O_RDONLY, path, e);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
-	int r;
 
-	r = join(path, sizeof(path), dir, name, e);
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return lerr_set(e, errno, "cgroup \"%s\": open", path);
+		return fd;
 	for (;;) {
 		size_t want;
 		ssize_t n;
