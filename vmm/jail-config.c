@@ -54,7 +54,8 @@ static int parse_id(const struct cfg_origin *at, const char *val,
 
 	if (r == -ERANGE && v == 0)
 		return cfg_error(e, EINVAL, at,
-				 "0 is root; the jail needs an unprivileged id");
+				 "0 is root; the jail needs an unprivileged "
+				 "id");
 	if (r < 0)
 		return r;
 	*out = (uint32_t)v;
@@ -110,7 +111,8 @@ int jail_config_set(struct jail_config *j, enum jail_opt o, const char *val,
 	case JAIL_OPT_ROOT:
 		if (val[0] != '/' || strspn(val, "/") == strlen(val))
 			return cfg_error(e, EINVAL, &at,
-					 "\"%s\" is not an absolute path below /",
+					 "\"%s\" is not an absolute path "
+					 "below /",
 					 val);
 		return cfg_set_string(&j->root, val, e);
 	case JAIL_OPT_ID:

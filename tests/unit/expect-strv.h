@@ -19,8 +19,9 @@ static inline void expect_strv(char **got, const char *const *want,
 
 	cr_assert_not_null(got, "%s: not set", what);
 	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: entry %zu missing (want \"%s\")",
-				   what, i, want[i]);
+		cr_assert_not_null(got[i],
+				   "%s: entry %zu missing (want \"%s\")", what,
+				   i, want[i]);
 		cr_expect_str_eq(got[i], want[i], "%s[%zu]", what, i);
 	}
 	cr_expect_null(got[i], "%s: extra entry \"%s\"", what, got[i]);
