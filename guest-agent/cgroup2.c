@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "cgroup2.h"
 
@@ -106,23 +107,33 @@ static int join(char *out, size_t size, const char *dir, const char *name,
 	return 0;
 }
 
+/* dir/name opened with flags (and O_CLOEXEC); its path in path (PATH_MAX
+ * bytes) for messages.  The fd, or -errno with the message set. */
+static int open_file(const char *dir, const char *name, int flags,
+		     char *path, struct lerr *e)
+{
+	int fd, r = join(path, PATH_MAX, dir, name, e);
+
+	if (r < 0)
+		return r;
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return lerr_set(e, errno, "cgroup \"%s\": open", path);
+	return fd;
+}
+
 /* Write value to dir/name in one write(2), as cgroup files expect.
  * -ENOENT (errno kept, message set) when the file is missing. */
 static int write_file(const char *dir, const char *name, const char *value,
 		      struct lerr *e)
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open_file(dir, name, O_WRONLY, path, e);
 	size_t len = strlen(value);
 	ssize_t n;
-	int r;
 
-	r = join(path, sizeof(path), dir, name, e);
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return lerr_set(e, errno, "cgroup \"%s\": open", path);
+		return fd;
 	n = write(fd, value, len);
 	if (n < 0)
 		return lerr_set(e, errno, "cgroup \"%s\": write \"%s\"", path,
@@ -138,18 +149,14 @@ static int read_file(const char *dir, const char *name, char **out,
 		     size_t *out_len, struct lerr *e)
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = open_file(dir, name, O_RDONLY, path, e);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
-	int r;
 
-	r = join(path, sizeof(path), dir, name, e);
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return lerr_set(e, errno, "cgroup \"%s\": open", path);
+		return fd;
 	for (;;) {
+		size_t want;
 		ssize_t n;
 
 		if (cap - len < 4096) {
@@ -161,14 +168,13 @@ static int read_file(const char *dir, const char *name, char **out,
 			buf = grown;
 			cap += 65536;
 		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		want = cap - len - 1;
+		n = lfd_read_full(fd, buf + len, want);
 		if (n < 0)
-			return lerr_set(e, errno, "cgroup \"%s\": read", path);
-		if (n == 0)
-			break;
+			return lerr_set(e, (int)n, "cgroup \"%s\": read", path);
 		len += (size_t)n;
+		if ((size_t)n < want)
+			break; /* end of file */
 	}
 	buf[len] = '\0';
 	*out = TAKE_PTR(buf);

@@ -32,6 +32,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <lighter/fd-io.h>
+
 #include "container-child.h"
 #include "container-user.h"
 
@@ -81,14 +83,11 @@ fail(struct container_child *c, enum container_stage stage, int err,
 {
 	struct container_report rep = {.err = err, .stage = (int32_t)stage};
 	va_list ap;
-	ssize_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(rep.what, sizeof(rep.what), fmt, ap);
 	va_end(ap);
-	do
-		n = write(c->report_fd, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
+	(void)lfd_write_all(c->report_fd, &rep, sizeof(rep));
 	_exit(container_spawn_exit_code(stage, err));
 }
 
@@ -188,21 +187,6 @@ static void make_mounts(struct container_child *c)
 			     child_links[i].path);
 }
 
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace /etc/<name> with a fresh regular file: written beside it and
  * renamed over it, so a symlink in the image is replaced, not followed. */
 static void write_etc_file(struct container_child *c, const char *name,
@@ -221,7 +205,7 @@ static void write_etc_file(struct container_child *c, const char *name,
 		  0644);
 	if (fd < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "create \"%s\"", tmp);
-	r = write_all(fd, content, strlen(content));
+	r = lfd_write_all(fd, content, strlen(content));
 	if (r < 0)
 		fail(c, CONTAINER_STAGE_SETUP, -r, "write \"%s\"", path);
 	if (close(fd) < 0)
@@ -235,7 +219,7 @@ static void write_proc_file(struct container_child *c, const char *path,
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
-	if (fd < 0 || write_all(fd, value, strlen(value)) < 0)
+	if (fd < 0 || lfd_write_all(fd, value, strlen(value)) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "write \"%s\"", path);
 	close(fd);
 }

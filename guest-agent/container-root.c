@@ -298,6 +298,15 @@ static int move_up(struct remove_ctx *c, int dir_fd, const char *name)
 	return 0;
 }
 
+/* Unlink name in dir_fd; already gone is fine. */
+static int unlink_entry(struct remove_ctx *c, int dir_fd, const char *name)
+{
+	if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT)
+		return lerr_set(c->e, errno, "remove \"%s\": unlink \"%s\"",
+				c->top, name);
+	return 0;
+}
+
 /* Empty the directory dir_fd (consumed) at depth `depth` below the top. */
 static int empty_dir(struct remove_ctx *c, int dir_fd, int depth)
 {
@@ -319,11 +328,7 @@ static int empty_dir(struct remove_ctx *c, int dir_fd, int depth)
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
 		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
-			if (unlinkat(dirfd(d), name, 0) < 0 && errno != ENOENT)
-				r = lerr_set(c->e, errno,
-					     "remove \"%s\": "
-					     "unlink \"%s\"",
-					     c->top, name);
+			r = unlink_entry(c, dirfd(d), name);
 			continue;
 		}
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -335,11 +340,7 @@ static int empty_dir(struct remove_ctx *c, int dir_fd, int depth)
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			if (unlinkat(dirfd(d), name, 0) < 0 && errno != ENOENT)
-				r = lerr_set(c->e, errno,
-					     "remove \"%s\": "
-					     "unlink \"%s\"",
-					     c->top, name);
+			r = unlink_entry(c, dirfd(d), name);
 			continue;
 		}
 		if (st.st_dev != c->dev) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "container-child.h"
 #include "container.h"
@@ -54,25 +55,6 @@ static int check_spec(const struct container_spec *s, struct lerr *e)
 				 "must be 1 to %d bytes",
 				 name, s->hostname, HOSTNAME_MAX);
 	return 0;
-}
-
-/* Read the child's report: 0 bytes (exec happened) or one whole report. */
-static ssize_t read_report(int fd, struct container_report *rep)
-{
-	size_t got = 0;
-
-	while (got < sizeof(*rep)) {
-		ssize_t n = read(fd, (char *)rep + got, sizeof(*rep) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }
 
 static void reap(pid_t pid)
@@ -148,7 +130,8 @@ int container_spawn(const struct container_spec *s, struct container_proc *out,
 
 	close(TAKE_FD(wr));
 	memset(&rep, 0, sizeof(rep));
-	got = read_report(rd, &rep);
+	/* 0 bytes (exec happened) or one whole report */
+	got = lfd_read_full(rd, &rep, sizeof(rep));
 	if (got == 0) {
 		out->pid = (pid_t)pid;
 		out->pidfd = pidfd;

@@ -3,8 +3,9 @@
  * DATA frames that follow under the same request id (exactly `size`
  * bytes, then LAYER_END), and the OK reply with the unpack time.
  *
- * Decoders and encoders follow protocol-msg.c's rules: strict fields,
- * encoders validated by their own decoder. */
+ * The messages are tables for the codec (protocol-codec.c), with
+ * protocol-msg.c's rules: strict fields, encoders validated by their own
+ * decoder. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,126 +40,72 @@ static bool media_type_valid(const char *s)
 	       media_name_valid(slash + 1, strlen(slash + 1));
 }
 
-static int digest_field(const struct pj *c, const json_t *obj, const char *at,
-			const char *key, char *out)
-{
-	char clean[80];
-	const char *s;
-	int rc;
+static const struct pj_syntax media_type_syntax = {
+	.valid = media_type_valid,
+	.before = "",
+	.after = " is not a media type (type/subtype)",
+	.quote = 80,
+};
 
-	out[0] = '\0';
-	rc = pj_str(c, obj, at, key, 0, PROTO_STRING_MAX, &s);
-	if (rc < 0)
-		return rc;
-	if (!ldigest_valid(s))
-		return pj_fail(c, EINVAL, at, key,
-			       "invalid digest \"%s\" (sha256: and 64 "
-			       "lowercase hex digits)",
-			       pj_clean(clean, sizeof(clean), s));
-	strcpy(out, s);
-	return 0;
-}
+static const struct pj_field layer_fields[] = {
+	{ .key = "diff_id", .type = PJ_CHARS,
+	  PJ_AT(struct proto_layer, diff_id), .max = PROTO_STRING_MAX,
+	  .syntax = &pj_digest_syntax },
+	{ .key = "media_type", .type = PJ_STR,
+	  PJ_AT(struct proto_layer, media_type), .min = 1,
+	  .max = PROTO_MEDIA_TYPE_MAX, .syntax = &media_type_syntax },
+	{ .key = "size", .type = PJ_UINT, PJ_AT(struct proto_layer, size),
+	  .max = INT64_MAX },
+	{ .key = NULL },
+};
+
+static const struct pj_msg layer_msg = {
+	.name = "LAYER",
+	.size = sizeof(struct proto_layer),
+	.fields = layer_fields,
+};
 
 int proto_layer_from_json(const json_t *body, struct proto_layer *out,
 			  struct lerr *e)
 {
-	static const char *const keys[] = { "diff_id", "media_type", "size",
-					    NULL };
-	struct pj c = { "LAYER", e };
-	const char *media_type;
-	char clean[80];
-	int64_t size;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = pj_keys(&c, body, "", keys);
-	if (rc == 0)
-		rc = digest_field(&c, body, "", "diff_id", out->diff_id);
-	if (rc == 0)
-		rc = pj_str(&c, body, "", "media_type", 1, PROTO_MEDIA_TYPE_MAX,
-			    &media_type);
-	if (rc == 0 && !media_type_valid(media_type))
-		rc = pj_fail(&c, EINVAL, "", "media_type",
-			     "\"%s\" is not a media type (type/subtype)",
-			     pj_clean(clean, sizeof(clean), media_type));
-	if (rc == 0)
-		rc = pj_int(&c, body, "", "size", 0, INT64_MAX, &size);
-	if (rc == 0)
-		rc = pj_dup(&c, "media_type", media_type, &out->media_type);
-	if (rc < 0) {
-		proto_layer_free(out);
-		return rc;
-	}
-	out->size = (uint64_t)size;
-	return 0;
+	return pj_decode(&layer_msg, body, out, e);
 }
 
 int proto_layer_to_json(const struct proto_layer *l, json_t **out,
 			struct lerr *e)
 {
-	json_t *j = json_object();
-	struct proto_layer check;
-	int rc = 0;
-
-	*out = NULL;
-	if (j) {
-		rc |= pj_put(j, "diff_id", pj_new_str(l->diff_id));
-		rc |= pj_put(j, "media_type", pj_new_str(l->media_type));
-		rc |= pj_put(j, "size", json_integer((json_int_t)l->size));
-	}
-	rc = pj_built("LAYER", j, rc, e);
-	if (rc < 0)
-		return rc;
-	rc = proto_layer_from_json(j, &check, e);
-	proto_layer_free(&check);
-	return pj_checked(j, rc, out);
+	return pj_encode(&layer_msg, l, out, e);
 }
 
 void proto_layer_free(struct proto_layer *l)
 {
-	free(l->media_type);
-	memset(l, 0, sizeof(*l));
+	pj_free(&layer_msg, l);
 }
+
+static const struct pj_field layer_done_fields[] = {
+	{ .key = "unpack_us", .type = PJ_UINT,
+	  PJ_AT(struct proto_layer_done, unpack_us), .max = INT64_MAX },
+	{ .key = "bytes", .type = PJ_UINT,
+	  PJ_AT(struct proto_layer_done, bytes), .max = INT64_MAX },
+	{ .key = NULL },
+};
+
+static const struct pj_msg layer_done_msg = {
+	.name = "OK (LAYER)",
+	.size = sizeof(struct proto_layer_done),
+	.fields = layer_done_fields,
+};
 
 int proto_layer_done_from_json(const json_t *body, struct proto_layer_done *out,
 			       struct lerr *e)
 {
-	static const char *const keys[] = { "unpack_us", "bytes", NULL };
-	struct pj c = { "OK (LAYER)", e };
-	int64_t us = 0, bytes = 0;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	rc = pj_keys(&c, body, "", keys);
-	if (rc == 0)
-		rc = pj_int(&c, body, "", "unpack_us", 0, INT64_MAX, &us);
-	if (rc == 0)
-		rc = pj_int(&c, body, "", "bytes", 0, INT64_MAX, &bytes);
-	if (rc < 0)
-		return rc;
-	out->unpack_us = (uint64_t)us;
-	out->bytes = (uint64_t)bytes;
-	return 0;
+	return pj_decode(&layer_done_msg, body, out, e);
 }
 
 int proto_layer_done_to_json(const struct proto_layer_done *d, json_t **out,
 			     struct lerr *e)
 {
-	json_t *j = json_object();
-	struct proto_layer_done check;
-	int rc = 0;
-
-	*out = NULL;
-	if (j) {
-		rc |= pj_put(j, "unpack_us",
-			     json_integer((json_int_t)d->unpack_us));
-		rc |= pj_put(j, "bytes", json_integer((json_int_t)d->bytes));
-	}
-	rc = pj_built("OK (LAYER)", j, rc, e);
-	if (rc < 0)
-		return rc;
-	rc = proto_layer_done_from_json(j, &check, e);
-	return pj_checked(j, rc, out);
+	return pj_encode(&layer_done_msg, d, out, e);
 }
 
 void proto_layer_rx_begin(struct proto_layer_rx *t, uint32_t id,

@@ -8,11 +8,13 @@
  * and OUTPUT bodies raw bytes.  An incremental reader turns a byte stream
  * into frames; writers build frames from a json_t or from iovecs.
  *
- * Messages (protocol-msg.c, protocol-spec.c): typed structs with to/from
- * JSON functions.  Decoders validate every field against the limits below
- * and name the field at fault (`SPEC: containers[1].args[0]: not a
- * string`); encoders run the decoder over what they built, so anything an
- * encoder returns is accepted by the peer's decoder.
+ * Messages (protocol-msg.c, protocol-spec.c, protocol-layer.c): typed
+ * structs with to/from JSON functions, each message a table of its fields
+ * for one codec (protocol-codec.c).  Decoders validate every field against
+ * the limits below and name the field at fault (`SPEC:
+ * containers[1].args[0]: not a string`); encoders run the decoder over
+ * what they built, so anything an encoder returns is accepted by the
+ * peer's decoder.
  *
  * Error contract (include/lighter/error.h): fallible functions return 0 (or
  * a count) or a negative errno and fill the struct lerr; nothing prints.

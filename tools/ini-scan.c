@@ -105,11 +105,32 @@ static void entry_free(struct ini_entry *ent)
 	free(ent->value);
 }
 
+/* Takes ent: adds it, or, when it repeats dup (a section, or a key of
+ * its section), frees it and fails naming both lines. */
+static int add_unique(struct ini_scan *s, size_t *cap, struct ini_entry *ent,
+		      const struct ini_entry *dup, struct ini_fault *f)
+{
+	int r = 0;
+
+	if (dup && ent->is_section)
+		r = scan_fail(f, ent->line,
+			      "[%s]: duplicate section (first at line %u)",
+			      ent->name, dup->line);
+	else if (dup)
+		r = scan_fail(f, ent->line,
+			      "[%s] %s: duplicate key (first at line %u)",
+			      ent->section, ent->name, dup->line);
+	else if (push(s, cap, f, ent) < 0)
+		r = -ENOMEM;
+	if (r < 0)
+		entry_free(ent);
+	return r;
+}
+
 static int scan_section(struct ini_scan *s, size_t *cap, char *b, char *end,
 			unsigned int line, struct ini_fault *f)
 {
 	struct ini_entry ent = { .line = line, .is_section = true };
-	const struct ini_entry *dup;
 	char *close = memchr(b + 1, ']', (size_t)(end - b - 1));
 	char *nb = b + 1, *ne = close;
 
@@ -125,18 +146,7 @@ static int scan_section(struct ini_scan *s, size_t *cap, char *b, char *end,
 		entry_free(&ent);
 		return scan_oom(f);
 	}
-	dup = ini_scan_find(s, ent.section, NULL);
-	if (dup) {
-		scan_fail(f, line, "[%s]: duplicate section (first at line %u)",
-			  ent.name, dup->line);
-		entry_free(&ent);
-		return -EINVAL;
-	}
-	if (push(s, cap, f, &ent) < 0) {
-		entry_free(&ent);
-		return -ENOMEM;
-	}
-	return 0;
+	return add_unique(s, cap, &ent, ini_scan_find(s, ent.section, NULL), f);
 }
 
 static int scan_key(struct ini_scan *s, size_t *cap, char *b, char *end,
@@ -144,7 +154,6 @@ static int scan_key(struct ini_scan *s, size_t *cap, char *b, char *end,
 		    struct ini_fault *f)
 {
 	struct ini_entry ent = { .line = line };
-	const struct ini_entry *dup;
 	char *eq = memchr(b, '=', (size_t)(end - b));
 	char *kb = b, *ke = eq, *vb = eq + 1, *ve = end;
 
@@ -165,21 +174,9 @@ static int scan_key(struct ini_scan *s, size_t *cap, char *b, char *end,
 		entry_free(&ent);
 		return scan_oom(f);
 	}
-	if (section) {
-		dup = ini_scan_find(s, section, ent.key);
-		if (dup) {
-			scan_fail(f, line,
-				  "[%s] %s: duplicate key (first at line %u)",
-				  section, ent.name, dup->line);
-			entry_free(&ent);
-			return -EINVAL;
-		}
-	}
-	if (push(s, cap, f, &ent) < 0) {
-		entry_free(&ent);
-		return -ENOMEM;
-	}
-	return 0;
+	return add_unique(s, cap, &ent,
+			  section ? ini_scan_find(s, section, ent.key) : NULL,
+			  f);
 }
 
 /* One logical line (continuations joined), NUL-terminated at end. */

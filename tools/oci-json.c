@@ -224,6 +224,41 @@ static int check_doc_media(json_t *root, bool (*kind)(enum oci_media),
 	return 0;
 }
 
+/* A document's start: a JSON object with schemaVersion 2 and, when it
+ * has a mediaType, one of kind that agrees with expect (*media). */
+static int load_document(json_t **root, const void *buf, size_t len,
+			 bool (*kind)(enum oci_media), const char *kind_name,
+			 enum oci_media expect, enum oci_media *media,
+			 const char *what, struct lerr *e)
+{
+	int r = load_object(root, buf, len, what, e);
+
+	if (r == 0)
+		r = check_schema_version(*root, what, e);
+	if (r == 0)
+		r = check_doc_media(*root, kind, kind_name, expect, media, what,
+				    e);
+	return r;
+}
+
+/* A required array member of at most max entries ("more than MAX
+ * noun"): its size, or -EINVAL. */
+static int array_field(json_t *obj, const char *key, int max,
+		       const char *noun, json_t **out, const char *what,
+		       struct lerr *e)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = v;
+	if (!v)
+		return field_fail(e, what, key, "missing");
+	if (!json_is_array(v))
+		return field_fail(e, what, key, "not an array");
+	if (json_array_size(v) > (size_t)max)
+		return field_fail(e, what, key, "more than %d %s", max, noun);
+	return (int)json_array_size(v);
+}
+
 static int dup_opt(char **dst, const char *s)
 {
 	*dst = s ? strdup(s) : NULL;
@@ -279,25 +314,15 @@ int oci_index_parse(struct oci_index *ix, const void *buf, size_t len,
 	int r;
 
 	memset(ix, 0, sizeof(*ix));
-	r = load_object(&root, buf, len, what, e);
+	r = load_document(&root, buf, len, oci_media_is_index, "an index",
+			  expect, &m, what, e);
 	if (r < 0)
 		return r;
-	r = check_schema_version(root, what, e);
+	r = array_field(root, "manifests", OCI_INDEX_MAX_ENTRIES, "entries",
+			&list, what, e);
 	if (r < 0)
 		return r;
-	r = check_doc_media(root, oci_media_is_index, "an index", expect, &m,
-			    what, e);
-	if (r < 0)
-		return r;
-	list = json_object_get(root, "manifests");
-	if (!list)
-		return field_fail(e, what, "manifests", "missing");
-	if (!json_is_array(list))
-		return field_fail(e, what, "manifests", "not an array");
-	n = json_array_size(list);
-	if (n > OCI_INDEX_MAX_ENTRIES)
-		return field_fail(e, what, "manifests", "more than %d entries",
-				  OCI_INDEX_MAX_ENTRIES);
+	n = (size_t)r;
 	ix->entries = calloc(n ? n : 1, sizeof(*ix->entries));
 	if (!ix->entries)
 		return lerr_fail(e, ENOMEM, "out of memory");
@@ -340,14 +365,8 @@ int oci_manifest_parse(struct oci_manifest *m, const void *buf, size_t len,
 	int r;
 
 	memset(m, 0, sizeof(*m));
-	r = load_object(&root, buf, len, what, e);
-	if (r < 0)
-		return r;
-	r = check_schema_version(root, what, e);
-	if (r < 0)
-		return r;
-	r = check_doc_media(root, oci_media_is_manifest, "a manifest", expect,
-			    &m->media, what, e);
+	r = load_document(&root, buf, len, oci_media_is_manifest, "a manifest",
+			  expect, &m->media, what, e);
 	if (r < 0)
 		return r;
 	if (m->media == OCI_MEDIA_UNKNOWN)
@@ -366,15 +385,11 @@ int oci_manifest_parse(struct oci_manifest *m, const void *buf, size_t len,
 				  "\"%s\": not an image config media type",
 				  m->config.media_type);
 
-	layers = json_object_get(root, "layers");
-	if (!layers)
-		return field_fail(e, what, "layers", "missing");
-	if (!json_is_array(layers))
-		return field_fail(e, what, "layers", "not an array");
-	n = json_array_size(layers);
-	if (n > OCI_MAX_LAYERS)
-		return field_fail(e, what, "layers", "more than %d layers",
-				  OCI_MAX_LAYERS);
+	r = array_field(root, "layers", OCI_MAX_LAYERS, "layers", &layers,
+			what, e);
+	if (r < 0)
+		return r;
+	n = (size_t)r;
 	m->layers = calloc(n ? n : 1, sizeof(*m->layers));
 	if (!m->layers)
 		return lerr_fail(e, ENOMEM, "out of memory");

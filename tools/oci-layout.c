@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "oci-source.h"
 
@@ -43,34 +44,20 @@ static int read_small(const char *path, size_t max, char **buf, size_t *len,
 		      struct lerr *e)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *b = NULL;
-	struct stat sb;
-	size_t n = 0;
+	int r;
 
-	if (fd < 0 || fstat(fd, &sb) < 0)
+	if (fd < 0)
 		return lerr_set(e, errno, "%s", path);
-	if (!S_ISREG(sb.st_mode))
+	r = lfd_read_regular(fd, max, buf, len);
+	if (r == -EINVAL)
 		return lerr_fail(e, EINVAL, "%s: not a regular file", path);
-	if ((uint64_t)sb.st_size > max)
+	if (r == -EFBIG)
 		return lerr_fail(e, EFBIG, "%s: larger than %zu bytes", path,
 				 max);
-	b = malloc((size_t)sb.st_size + 1);
-	if (!b)
+	if (r == -ENOMEM)
 		return lerr_fail(e, ENOMEM, "out of memory");
-	while (n < (size_t)sb.st_size) {
-		ssize_t got = read(fd, b + n, (size_t)sb.st_size - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return lerr_set(e, errno, "%s", path);
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	b[n] = '\0';
-	*buf = TAKE_PTR(b);
-	*len = n;
+	if (r < 0)
+		return lerr_set(e, r, "%s", path);
 	return 0;
 }
 

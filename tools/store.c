@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "store.h"
 
@@ -123,9 +124,7 @@ int store_read(const struct store *st, const char *digest, size_t max,
 	       char **buf, size_t *len, struct lerr *e)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *b = NULL;
-	struct stat sb;
-	size_t n = 0;
+	int r;
 
 	*buf = NULL;
 	*len = 0;
@@ -134,30 +133,18 @@ int store_read(const struct store *st, const char *digest, size_t max,
 				 "store: \"%s\": not a sha256 digest", digest);
 	fd = openat(st->blob_dir_fd, ldigest_hex(digest),
 		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &sb) < 0)
+	if (fd < 0)
 		return lerr_set(e, errno, "store: \"%s/%s\"", st->blob_dir,
 				ldigest_hex(digest));
-	if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > max)
+	r = lfd_read_regular(fd, max, buf, len);
+	if (r == -EINVAL || r == -EFBIG)
 		return lerr_fail(e, EFBIG,
 				 "store: blob %s: larger than %zu bytes",
 				 digest, max);
-	b = malloc((size_t)sb.st_size + 1);
-	if (!b)
+	if (r == -ENOMEM)
 		return lerr_fail(e, ENOMEM, "out of memory");
-	while (n < (size_t)sb.st_size) {
-		ssize_t got = read(fd, b + n, (size_t)sb.st_size - n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return lerr_set(e, errno, "store: read %s", digest);
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	b[n] = '\0';
-	*buf = TAKE_PTR(b);
-	*len = n;
+	if (r < 0)
+		return lerr_set(e, r, "store: read %s", digest);
 	return 0;
 }
 
@@ -192,7 +179,7 @@ int store_writer_begin(struct store *st, struct store_writer *w,
 int store_writer_write(struct store_writer *w, const void *buf, size_t len,
 		       struct lerr *e)
 {
-	const char *p = buf;
+	int r;
 
 	if (len > w->size - w->written)
 		return lerr_fail(e, EFBIG,
@@ -201,17 +188,9 @@ int store_writer_write(struct store_writer *w, const void *buf, size_t len,
 				 (unsigned long long)w->size);
 	ldigest_update(&w->hash, buf, len);
 	w->written += len;
-	while (len) {
-		ssize_t n = write(w->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return lerr_set(e, errno, "store: write \"%s\"",
-					w->tmp_path);
-		p += n;
-		len -= (size_t)n;
-	}
+	r = lfd_write_all(w->fd, buf, len);
+	if (r < 0)
+		return lerr_set(e, r, "store: write \"%s\"", w->tmp_path);
 	return 0;
 }
 
@@ -282,12 +261,10 @@ int store_put_fd(struct store *st, const char *digest, uint64_t size, int fd,
 	if (r < 0)
 		return r;
 	for (;;) {
-		ssize_t n = read(fd, buf, COPY_CHUNK);
+		ssize_t n = lfd_read_full(fd, buf, COPY_CHUNK);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
-			r = lerr_set(e, errno, "read");
+			r = lerr_set(e, (int)n, "read");
 			break;
 		}
 		if (n == 0)

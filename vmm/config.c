@@ -9,7 +9,6 @@
  * the working directory. */
 #include <ctype.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 #include <lighter/cleanup.h>
 #include <lighter/ini-util.h>
 
+#include "config-value.h"
 #include "config.h"
 
 #define DEFAULT_MEM_BYTES (128ULL << 20)
@@ -89,74 +89,14 @@ static const char usage_text[] =
 	"  1 setup error; 2 guest triple fault, crash or kernel panic;\n"
 	"  3 KVM internal error or VM-entry failure\n";
 
-/* Where a value came from, for error messages: a flag, or file + key. */
-struct cfg_origin {
-	const char *flag; /* "--memory", or NULL for the file */
-	const char *file; /* config file path as given */
-	const char *key;  /* [vm] key */
-	const char *dir;  /* directory relative file paths resolve against */
-};
-
-__attribute__((format(printf, 4, 5))) static int
-cfg_error(struct lerr *e, int err, const struct cfg_origin *o,
-	  const char *fmt, ...)
-{
-	char detail[384];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	if (o->flag)
-		return lerr_fail(e, err, "%s: %s", o->flag, detail);
-	return lerr_fail(e, err, "\"%s\": [vm] %s: %s", o->file, o->key,
-			 detail);
-}
-
-static int set_string(char **dst, const char *val, struct lerr *e)
-{
-	char *copy = strdup(val);
-
-	if (!copy)
-		return lerr_fail(e, ENOMEM, "out of memory");
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
-/* A path value: kept as is from a flag, joined to the file's directory
- * when it is relative and came from the file. */
-static int set_path(char **dst, const char *val, const struct cfg_origin *o,
-		    struct lerr *e)
-{
-	char *joined;
-
-	if (val[0] == '\0')
-		return cfg_error(e, EINVAL, o, "empty path");
-	if (o->flag || val[0] == '/' || !o->dir)
-		return set_string(dst, val, e);
-	if (asprintf(&joined, "%s/%s", o->dir, val) < 0)
-		return lerr_fail(e, ENOMEM, "out of memory");
-	free(*dst);
-	*dst = joined;
-	return 0;
-}
-
 static int set_vcpus(struct vmm_config *c, const char *val,
 		     const struct cfg_origin *o, struct lerr *e)
 {
-	unsigned long v;
-	char *end;
+	uint64_t v;
+	int r = cfg_uint(val, 1, VMM_MAX_VCPUS, o, &v, e);
 
-	if (!isdigit((unsigned char)val[0]))
-		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
-	errno = 0;
-	v = strtoul(val, &end, 10);
-	if (*end != '\0')
-		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
-	if (errno == ERANGE || v < 1 || v > VMM_MAX_VCPUS)
-		return cfg_error(e, ERANGE, o, "\"%s\" is out of range (1..%d)",
-				 val, VMM_MAX_VCPUS);
+	if (r < 0)
+		return r;
 	c->vcpus = (unsigned int)v;
 	return 0;
 }
@@ -165,12 +105,10 @@ static int set_memory(struct vmm_config *c, const char *val,
 		      const struct cfg_origin *o, struct lerr *e)
 {
 	uint64_t v;
-	int r = parse_size(val, &v);
+	int r = cfg_size(val, UINT64_MAX, o, &v, e);
 
-	if (r == -ERANGE)
-		return cfg_error(e, ERANGE, o, "\"%s\" is too large", val);
 	if (r < 0)
-		return cfg_error(e, EINVAL, o, "\"%s\" is not a size", val);
+		return r;
 	if (v < GUEST_MEM_MIN)
 		return cfg_error(e, ERANGE, o,
 				 "\"%s\" is below the minimum of %lluM", val,
@@ -196,7 +134,7 @@ static int set_console(struct vmm_config *c, const char *val,
 	} else if (strcmp(val, "off") == 0) {
 		c->console = CONSOLE_OFF;
 	} else {
-		r = set_path(&c->console_path, val, o, e);
+		r = cfg_set_path(&c->console_path, val, o, e);
 		if (r < 0)
 			return r;
 		c->console = CONSOLE_FILE;
@@ -264,16 +202,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
  * or ".." (stricter than the kernel, which also allows odd bytes). */
 static bool ifname_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 15 || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
-			return false;
-	}
-	return true;
+	return cfg_name_valid(s, 15) && strcmp(s, ".") && strcmp(s, "..");
 }
 
 /* The network device from "tap=NAME[,mac=AA:BB:CC:DD:EE:FF]". */
@@ -310,7 +239,7 @@ static int set_net(struct vmm_config *c, const char *val,
 	if (!tap)
 		return cfg_error(e, EINVAL, o, "\"%s\": no tap=NAME", val);
 	memcpy(c->net_mac, mac, 6);
-	return set_string(&c->net_tap, tap, e);
+	return cfg_set_string(&c->net_tap, tap, e);
 }
 
 /* One disk from "path=FILE[,ro][,id=SERIAL]" (no commas in FILE). */
@@ -330,7 +259,7 @@ static int add_drive(struct vmm_config *c, const char *val,
 	for (tok = strtok_r(spec, ",", &save); tok && r == 0;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (strncmp(tok, "path=", 5) == 0) {
-			r = set_path(&d.path, tok + 5, o, e);
+			r = cfg_set_path(&d.path, tok + 5, o, e);
 		} else if (strcmp(tok, "ro") == 0) {
 			d.ro = true;
 		} else if (strncmp(tok, "id=", 3) == 0) {
@@ -347,7 +276,7 @@ static int add_drive(struct vmm_config *c, const char *val,
 					      "\"%s\": id must be 1..%d printable ASCII characters",
 					      val, VMM_DRIVE_ID_MAX);
 			else
-				r = set_string(&d.id, tok + 3, e);
+				r = cfg_set_string(&d.id, tok + 3, e);
 		} else {
 			r = cfg_error(e, EINVAL, o,
 				      "\"%s\": unknown drive option \"%s\" (path=FILE, ro, id=SERIAL)",
@@ -377,19 +306,12 @@ static int drive_key_index(const char *name)
 static int set_vsock_cid(struct vmm_config *c, const char *val,
 			 const struct cfg_origin *o, struct lerr *e)
 {
-	unsigned long long v;
-	char *end;
-
-	if (!isdigit((unsigned char)val[0]))
-		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
-	errno = 0;
-	v = strtoull(val, &end, 10);
-	if (*end != '\0')
-		return cfg_error(e, EINVAL, o, "\"%s\" is not a number", val);
+	uint64_t v;
 	/* 0-2 are the hypervisor, local and host; 2^32-1 is VMADDR_CID_ANY */
-	if (errno == ERANGE || v < 3 || v > 0xfffffffeULL)
-		return cfg_error(e, ERANGE, o,
-				 "\"%s\" is out of range (3..4294967294)", val);
+	int r = cfg_uint(val, 3, 0xfffffffeULL, o, &v, e);
+
+	if (r < 0)
+		return r;
 	c->vsock_cid = v;
 	return 0;
 }
@@ -403,11 +325,11 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 	case KEY_MEMORY:
 		return set_memory(c, val, o, e);
 	case KEY_KERNEL:
-		return set_path(&c->kernel, val, o, e);
+		return cfg_set_path(&c->kernel, val, o, e);
 	case KEY_INITRD:
-		return set_path(&c->initrd, val, o, e);
+		return cfg_set_path(&c->initrd, val, o, e);
 	case KEY_CMDLINE:
-		return set_string(&c->cmdline, val, e);
+		return cfg_set_string(&c->cmdline, val, e);
 	case KEY_CONSOLE:
 		return set_console(c, val, o, e);
 	case KEY_BOOT:
@@ -415,7 +337,7 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 	case KEY_RNG:
 		return set_switch(&c->rng, val, o, e);
 	case KEY_VSOCK_UDS:
-		return set_path(&c->vsock_uds, val, o, e);
+		return cfg_set_path(&c->vsock_uds, val, o, e);
 	case KEY_VSOCK_CID:
 		return set_vsock_cid(c, val, o, e);
 	case KEY_NET:
@@ -527,7 +449,7 @@ static int cfg_defaults(struct vmm_config *c, struct lerr *e)
 	c->console = CONSOLE_STDOUT;
 	c->protocol = BOOT_AUTO;
 	c->vsock_cid = 3;
-	return set_string(&c->cmdline, DEFAULT_CMDLINE, e);
+	return cfg_set_string(&c->cmdline, DEFAULT_CMDLINE, e);
 }
 
 enum {
@@ -614,7 +536,7 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 				argv[optind]);
 
 	if (config_file) {
-		r = set_string(&c->config_file, config_file, e);
+		r = cfg_set_string(&c->config_file, config_file, e);
 		if (r < 0)
 			return r;
 		r = cfg_apply_file(c, config_file, e);

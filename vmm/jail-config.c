@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config-value.h"
 #include "config.h"
 #include "jail-config.h"
 
@@ -42,40 +43,21 @@ static const char *const jail_flag[JAIL_OPT_COUNT] = {
 	[JAIL_OPT_MEMORY_LIMIT] = "--jail-memory-limit",
 };
 
-static int jail_strdup(char **dst, const char *val, struct lerr *e)
-{
-	char *copy = strdup(val);
-
-	if (!copy)
-		return lerr_fail(e, ENOMEM, "out of memory");
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
+#define JAIL_SIZE_MAX (1ULL << 40) /* of either memory flag */
 
 /* A user or group id: decimal, 1..2^32-2 (0 is root, 2^32-1 is "no id"). */
-static int parse_id(const char *flag, const char *val, uint32_t *out,
-		    struct lerr *e)
+static int parse_id(const struct cfg_origin *at, const char *val,
+		    uint32_t *out, struct lerr *e)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
+	int r = cfg_uint(val, 1, 0xfffffffeULL, at, &v, e);
 
-	if (!isdigit((unsigned char)val[0]))
-		return lerr_fail(e, EINVAL, "%s: \"%s\" is not a number", flag,
-				 val);
-	errno = 0;
-	v = strtoull(val, &end, 10);
-	if (*end != '\0')
-		return lerr_fail(e, EINVAL, "%s: \"%s\" is not a number", flag,
-				 val);
-	if (v == 0)
-		return lerr_fail(e, EINVAL,
-				 "%s: 0 is root; the jail needs an unprivileged id",
-				 flag);
-	if (errno == ERANGE || v > 0xfffffffeULL)
-		return lerr_fail(e, ERANGE,
-				 "%s: \"%s\" is out of range (1..4294967294)",
-				 flag, val);
+	if (r == -ERANGE && v == 0)
+		return cfg_error(e, EINVAL, at,
+				 "0 is root; the jail needs an unprivileged "
+				 "id");
+	if (r < 0)
+		return r;
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -83,16 +65,7 @@ static int parse_id(const char *flag, const char *val, uint32_t *out,
 /* The jail's name: a host name and a cgroup path component. */
 static bool id_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (n == 0 || n > JAIL_ID_MAX || s[0] == '.' || s[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' &&
-		    s[i] != '.' && s[i] != '-')
-			return false;
-	}
-	return true;
+	return cfg_name_valid(s, JAIL_ID_MAX) && s[0] != '.' && s[0] != '-';
 }
 
 /* "a/b/c": relative, no empty, "." or ".." components, each of
@@ -118,74 +91,56 @@ static bool cgroup_name_valid(const char *s)
 	return true;
 }
 
-static int set_size(const char *flag, const char *val, uint64_t *out,
-		    struct lerr *e)
-{
-	uint64_t v;
-	int r = parse_size(val, &v);
-
-	if (r == -ERANGE || (r == 0 && v > (1ULL << 40)))
-		return lerr_fail(e, ERANGE, "%s: \"%s\" is too large", flag,
-				 val);
-	if (r < 0)
-		return lerr_fail(e, EINVAL, "%s: \"%s\" is not a size", flag,
-				 val);
-	*out = v;
-	return 0;
-}
-
 int jail_config_set(struct jail_config *j, enum jail_opt o, const char *val,
 		    struct lerr *e)
 {
-	const char *flag;
+	struct cfg_origin at;
+	int r;
 
 	if ((unsigned int)o >= JAIL_OPT_COUNT)
 		return lerr_fail(e, EINVAL, "internal: jail option %d", (int)o);
-	flag = jail_flag[o];
+	at = (struct cfg_origin){ .flag = jail_flag[o] };
 	j->given |= 1u << o;
 	if (o == JAIL_OPT_ENABLE) {
 		j->enabled = true;
 		return 0;
 	}
 	if (!val || val[0] == '\0')
-		return lerr_fail(e, EINVAL, "%s: empty value", flag);
+		return cfg_error(e, EINVAL, &at, "empty value");
 	switch (o) {
 	case JAIL_OPT_ROOT:
 		if (val[0] != '/' || strspn(val, "/") == strlen(val))
-			return lerr_fail(e, EINVAL,
-					 "%s: \"%s\" is not an absolute path below /",
-					 flag, val);
-		return jail_strdup(&j->root, val, e);
+			return cfg_error(e, EINVAL, &at,
+					 "\"%s\" is not an absolute path "
+					 "below /",
+					 val);
+		return cfg_set_string(&j->root, val, e);
 	case JAIL_OPT_ID:
 		if (!id_valid(val))
-			return lerr_fail(e, EINVAL,
-					 "%s: \"%s\" is not 1..%d of A-Z a-z 0-9 _ . - (not starting with . or -)",
-					 flag, val, JAIL_ID_MAX);
-		return jail_strdup(&j->id, val, e);
+			return cfg_error(e, EINVAL, &at,
+					 "\"%s\" is not 1..%d of A-Z a-z 0-9 _ . - (not starting with . or -)",
+					 val, JAIL_ID_MAX);
+		return cfg_set_string(&j->id, val, e);
 	case JAIL_OPT_UID:
-		return parse_id(flag, val, &j->uid, e);
+		return parse_id(&at, val, &j->uid, e);
 	case JAIL_OPT_GID:
-		return parse_id(flag, val, &j->gid, e);
+		return parse_id(&at, val, &j->gid, e);
 	case JAIL_OPT_NETNS:
-		return jail_strdup(&j->netns, val, e);
+		return cfg_set_string(&j->netns, val, e);
 	case JAIL_OPT_CGROUP:
 		if (!cgroup_name_valid(val))
-			return lerr_fail(e, EINVAL,
-					 "%s: \"%s\" is not a relative cgroup path (components of A-Z a-z 0-9 _ . @ : -, no . or ..)",
-					 flag, val);
-		return jail_strdup(&j->cgroup, val, e);
+			return cfg_error(e, EINVAL, &at,
+					 "\"%s\" is not a relative cgroup path (components of A-Z a-z 0-9 _ . @ : -, no . or ..)",
+					 val);
+		return cfg_set_string(&j->cgroup, val, e);
 	case JAIL_OPT_MEM_OVERHEAD:
-		return set_size(flag, val, &j->mem_overhead, e);
-	case JAIL_OPT_MEMORY_LIMIT: {
-		int r = set_size(flag, val, &j->memory_limit, e);
-
-		if (r < 0)
-			return r;
-		if (j->memory_limit < (4ULL << 20))
-			return lerr_fail(e, ERANGE,
-					 "%s: \"%s\" is below 4M", flag, val);
-		return 0;
-	}
+		return cfg_size(val, JAIL_SIZE_MAX, &at, &j->mem_overhead, e);
+	case JAIL_OPT_MEMORY_LIMIT:
+		r = cfg_size(val, JAIL_SIZE_MAX, &at, &j->memory_limit, e);
+		if (r == 0 && j->memory_limit < (4ULL << 20))
+			r = cfg_error(e, ERANGE, &at, "\"%s\" is below 4M",
+				      val);
+		return r;
 	case JAIL_OPT_ENABLE:
 	case JAIL_OPT_COUNT:
 	default:

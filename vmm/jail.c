@@ -360,17 +360,24 @@ static int child_enter(struct jail *j, struct lerr *e)
 	return 0;
 }
 
+/* What the supervisor waits for: its child's end (SIGCHLD) and the
+ * signals it passes on to the VMM. */
+static void supervised_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
 /* Wait for the VMM, passing on the signals meant for it. */
 static int supervise(struct jail *j, pid_t child)
 {
 	sigset_t set;
 	int status;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	supervised_signals(&set);
 	for (;;) {
 		int sig = sigwaitinfo(&set, NULL);
 
@@ -426,11 +433,7 @@ int jail_enter(struct vmm_config *cfg, struct jail_exit *out, struct lerr *e)
 		goto fail;
 
 	/* SIGCHLD blocked before the fork, or an early exit is missed */
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
+	supervised_signals(&block);
 	sigprocmask(SIG_BLOCK, &block, &j.old_mask);
 	/* the child is the first process of a new PID namespace: fork, not
 	 * a raw clone, so that glibc's idea of its thread id stays true */

@@ -23,35 +23,21 @@
 #define RAM_BYTES (64ULL << 20)
 
 static struct guest_mem mem;
-static int kernel_fd = -1, initrd_fd = -1;
-static char kernel_path[64], initrd_path[64];
+static struct fuzz_file kernel, initrd;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int memfd_path(const char *name, char *path, size_t len)
-{
-	int fd = memfd_create(name, MFD_CLOEXEC);
-
-	FUZZ_CHECK(fd >= 0);
-	snprintf(path, len, "/proc/self/fd/%d", fd);
-	return fd;
-}
-
 static void setup_once(void)
 {
-	static const uint8_t initrd[4096] = { 0x07, 0x07, 0x01 };
+	static const uint8_t initrd_bytes[4096] = { 0x07, 0x07, 0x01 };
 	struct lerr e = { 0 };
 
 	if (guest_mem_init(&mem, RAM_BYTES, &e) < 0) {
 		fprintf(stderr, "guest_mem_init: %s\n", e.msg);
 		abort();
 	}
-	kernel_fd = memfd_path("fuzz-vmlinux", kernel_path,
-			       sizeof(kernel_path));
-	initrd_fd = memfd_path("fuzz-initrd", initrd_path,
-			       sizeof(initrd_path));
-	FUZZ_CHECK(pwrite(initrd_fd, initrd, sizeof(initrd), 0) ==
-		   (ssize_t)sizeof(initrd));
+	fuzz_file_put(&initrd, "fuzz-initrd", initrd_bytes,
+		      sizeof(initrd_bytes));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,16 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lerr e = { 0 };
 	uint8_t vcpus = 0, opts = 0;
 
-	if (kernel_fd < 0)
+	if (!initrd.path[0])
 		setup_once();
-	FUZZ_CHECK(ftruncate(kernel_fd, 0) == 0);
-	FUZZ_CHECK(pwrite(kernel_fd, data, size, 0) == (ssize_t)size);
+	fuzz_file_put(&kernel, "fuzz-vmlinux", data, size);
 	if (size > EI_PAD + 6) {
 		vcpus = data[EI_PAD + 5];
 		opts = data[EI_PAD + 6];
 	}
 
-	if (elf_load(&mem, kernel_path, &k, &e) < 0) {
+	if (elf_load(&mem, kernel.path, &k, &e) < 0) {
 		FUZZ_CHECK(e.code > 0 && e.msg[0]);
 		return 0;
 	}
@@ -83,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(k.pvh_entry >= k.load_low &&
 			   k.pvh_entry < k.load_end);
 
-	img.kernel_path = kernel_path;
-	img.initrd_path = opts & 4 ? initrd_path : NULL;
+	img.kernel_path = kernel.path;
+	img.initrd_path = opts & 4 ? initrd.path : NULL;
 	img.nr_vcpus = 1 + vcpus % 64;
 	img.protocol = (enum boot_protocol)((opts & 3) % 3);
 	memset(&e, 0, sizeof(e));

@@ -1,6 +1,7 @@
 /* fuzz-input.h - reading a libFuzzer input as a stream of little-endian
  * fields.  Past the end every field reads as zero, so any input, however
- * short, decodes to something and harnesses never check lengths. */
+ * short, decodes to something and harnesses never check lengths.  And
+ * handing an input to code that takes a file name (fuzz_file_put()). */
 #ifndef LIGHTER_FUZZ_INPUT_H
 #define LIGHTER_FUZZ_INPUT_H
 
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 struct fuzz_in {
 	const uint8_t *p;
@@ -67,5 +70,25 @@ static inline uint64_t fuzz_u64(struct fuzz_in *in)
 			abort();                                               \
 		}                                                              \
 	} while (0)
+
+/* A file for code that opens a path: a memfd behind /proc/self/fd/N,
+ * made on first use (a zeroed struct is unused) and rewritten by each
+ * fuzz_file_put(). */
+struct fuzz_file {
+	int fd;
+	char path[64]; /* "" until made */
+};
+
+static inline void fuzz_file_put(struct fuzz_file *f, const char *name,
+				 const void *data, size_t size)
+{
+	if (!f->path[0]) {
+		f->fd = memfd_create(name, MFD_CLOEXEC);
+		FUZZ_CHECK(f->fd >= 0);
+		snprintf(f->path, sizeof(f->path), "/proc/self/fd/%d", f->fd);
+	}
+	FUZZ_CHECK(ftruncate(f->fd, 0) == 0);
+	FUZZ_CHECK(pwrite(f->fd, data, size, 0) == (ssize_t)size);
+}
 
 #endif

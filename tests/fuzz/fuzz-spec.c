@@ -17,8 +17,7 @@
 #include "spec.h"
 #include "strv.h"
 
-static int spec_fd = -1;
-static char spec_path[64];
+static struct fuzz_file spec_file;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -110,20 +109,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lerr e = { 0 };
 	int r;
 
-	if (spec_fd < 0) {
-		spec_fd = memfd_create("fuzz-spec.ini", MFD_CLOEXEC);
-		FUZZ_CHECK(spec_fd >= 0);
-		snprintf(spec_path, sizeof(spec_path), "/proc/self/fd/%d",
-			 spec_fd);
-	}
-	FUZZ_CHECK(ftruncate(spec_fd, 0) == 0);
-	FUZZ_CHECK(pwrite(spec_fd, data, size, 0) == (ssize_t)size);
-
-	r = spec_load(&s, spec_path, &e);
+	fuzz_file_put(&spec_file, "fuzz-spec.ini", data, size);
+	r = spec_load(&s, spec_file.path, &e);
 	if (r == 0) {
 		check_spec(&s);
 	} else {
-		check_error(r, &e, spec_path);
+		check_error(r, &e, spec_file.path);
 		FUZZ_CHECK(!s.containers && !s.nr_containers);
 	}
 	spec_free(&s);

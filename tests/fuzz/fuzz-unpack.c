@@ -27,6 +27,7 @@
 #include <lighter/digest.h>
 
 #include "fuzz-input.h"
+#include "remove-tree.h"
 #include "unpack.h"
 
 /* Small enough to keep each input fast and the tree shallow (the removal
@@ -45,35 +46,13 @@ static int blob_fd = -1;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Walk (when check) and remove name under dfd, fd-relative, without
- * following symlinks: a device other than a 0:0 whiteout is a finding. */
-static void remove_at(int dfd, const char *name, int depth, int check)
+/* What a layer may leave: no device but a 0:0 whiteout, no tree deeper
+ * than the path limit allows. */
+static void check_entry(const struct stat *st, int depth)
 {
-	struct dirent *d;
-	struct stat st;
-	DIR *dir;
-	int fd;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (check) {
-		FUZZ_CHECK(!S_ISBLK(st.st_mode));
-		FUZZ_CHECK(!S_ISCHR(st.st_mode) || st.st_rdev == makedev(0, 0));
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		FUZZ_CHECK(unlinkat(dfd, name, 0) == 0);
-		return;
-	}
-	FUZZ_CHECK(depth < 1000);
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	FUZZ_CHECK(fd >= 0);
-	dir = fdopendir(fd);
-	FUZZ_CHECK(dir);
-	while ((d = readdir(dir)))
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
-			remove_at(fd, d->d_name, depth + 1, check);
-	closedir(dir);
-	FUZZ_CHECK(unlinkat(dfd, name, AT_REMOVEDIR) == 0);
+	FUZZ_CHECK(!S_ISBLK(st->st_mode));
+	FUZZ_CHECK(!S_ISCHR(st->st_mode) || st->st_rdev == makedev(0, 0));
+	FUZZ_CHECK(!S_ISDIR(st->st_mode) || depth < 1000);
 }
 
 /* The only entry of dir must be want. */
@@ -99,7 +78,7 @@ static void check_only(const char *dir, const char *want)
 static void remove_sentinel(void)
 {
 	if (sentinel[0])
-		remove_at(AT_FDCWD, sentinel, 0, 0);
+		FUZZ_CHECK(remove_tree_at(AT_FDCWD, sentinel, NULL) == 0);
 }
 
 static void setup(void)
@@ -163,6 +142,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	check_only(sentinel, "a");
 	check_only(outer, "root");
-	remove_at(AT_FDCWD, root, 0, 1);
+	FUZZ_CHECK(remove_tree_at(AT_FDCWD, root, check_entry) == 0);
 	return 0;
 }

@@ -16,8 +16,7 @@
 #include "fuzz-input.h"
 #include "guest-mem.h"
 
-static int ini_fd = -1;
-static char ini_path[64];
+static struct fuzz_file ini;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,25 +30,18 @@ static void check_config(const struct vmm_config *c)
 	FUZZ_CHECK((c->console == CONSOLE_FILE) == (c->console_path != NULL));
 	FUZZ_CHECK(c->protocol == BOOT_AUTO || c->protocol == BOOT_PVH ||
 		   c->protocol == BOOT_LINUX64);
-	FUZZ_CHECK(c->config_file && strcmp(c->config_file, ini_path) == 0);
+	FUZZ_CHECK(c->config_file && strcmp(c->config_file, ini.path) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *argv[] = { "lighter-vmm", "--config", ini_path, "--kernel",
+	char *argv[] = { "lighter-vmm", "--config", ini.path, "--kernel",
 			 "/dev/null", NULL };
 	struct vmm_config c;
 	struct lerr e = { 0 };
 	int r;
 
-	if (ini_fd < 0) {
-		ini_fd = memfd_create("fuzz-vm.ini", MFD_CLOEXEC);
-		FUZZ_CHECK(ini_fd >= 0);
-		snprintf(ini_path, sizeof(ini_path), "/proc/self/fd/%d",
-			 ini_fd);
-	}
-	FUZZ_CHECK(ftruncate(ini_fd, 0) == 0);
-	FUZZ_CHECK(pwrite(ini_fd, data, size, 0) == (ssize_t)size);
+	fuzz_file_put(&ini, "fuzz-vm.ini", data, size);
 
 	r = vmm_config_parse(&c, 5, argv, &e);
 	FUZZ_CHECK(r == 0 || r < 0);

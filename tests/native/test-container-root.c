@@ -19,16 +19,6 @@
 TestSuite(container_root, .init = native_enter_scratch,
 	  .fini = native_leave_scratch, .timeout = 60);
 
-static void put(const char *path, const char *content)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	cr_assert_geq(fd, 0, "create %s: %s", path, strerror(errno));
-	cr_assert_eq(write(fd, content, strlen(content)),
-		     (ssize_t)strlen(content));
-	close(fd);
-}
-
 static void expect_content(const char *path, const char *want)
 {
 	char *text = native_read_file(path);
@@ -46,9 +36,9 @@ static void make_layer(char *out, size_t size, const char *name, const char *f,
 	native_path(out, size, name);
 	cr_assert_eq(mkdir(out, 0755), 0, "mkdir %s: %s", out, strerror(errno));
 	NATIVE_FMT(path, "%s/f", out);
-	put(path, f);
+	native_write(path, f);
 	NATIVE_FMT(path, "%s/%s", out, own);
-	put(path, own);
+	native_write(path, own);
 }
 
 static bool is_mount_point(const char *path)
@@ -57,6 +47,13 @@ static bool is_mount_point(const char *path)
 
 	cr_assert_eq(statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &stx), 0);
 	return stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+}
+
+/* container_root_prepare() into a PATH_MAX rootfs buffer. */
+static int prepare(const char *const *layers, size_t n, const char *state,
+		   char *rootfs, struct lerr *e)
+{
+	return container_root_prepare(layers, n, state, rootfs, PATH_MAX, e);
 }
 
 Test(container_root, layers_top_first_with_separators_in_names)
@@ -71,9 +68,7 @@ Test(container_root, layers_top_first_with_separators_in_names)
 	make_layer(bottom, sizeof(bottom), "sha256:bottom\\y", "bottom\n",
 		   "only-bottom");
 	native_path(state, sizeof(state), "state");
-	cr_assert_eq(container_root_prepare(layers, 2, state, rootfs,
-					    sizeof(rootfs), &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(prepare(layers, 2, state, rootfs, &e), 0, "%s", e.msg);
 	native_path(path, sizeof(path), "state/rootfs");
 	cr_assert_str_eq(rootfs, path);
 	cr_assert(is_mount_point(rootfs));
@@ -117,9 +112,7 @@ Test(container_root, many_long_layers_beyond_one_page)
 	}
 	cr_assert_gt(total, 4096, "the list must not fit a page");
 	native_path(state, sizeof(state), "state");
-	cr_assert_eq(container_root_prepare(layers, N, state, rootfs,
-					    sizeof(rootfs), &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(prepare(layers, N, state, rootfs, &e), 0, "%s", e.msg);
 	NATIVE_FMT(path, "%s/f", rootfs);
 	expect_content(path, "top\n");
 	NATIVE_FMT(path, "%s/layer-%d", rootfs, N - 1);
@@ -142,12 +135,10 @@ Test(container_root, no_layers_is_an_empty_root)
 	struct lerr e = {0};
 
 	native_path(state, sizeof(state), "state");
-	cr_assert_eq(
-	    container_root_prepare(NULL, 0, state, rootfs, sizeof(rootfs), &e),
-	    0, "%s", e.msg);
+	cr_assert_eq(prepare(NULL, 0, state, rootfs, &e), 0, "%s", e.msg);
 	cr_assert(is_mount_point(rootfs));
 	NATIVE_FMT(path, "%s/new", rootfs);
-	put(path, "x");
+	native_write(path, "x");
 	native_path(path, sizeof(path), "state/upper/new");
 	expect_content(path, "x");
 	cr_assert_eq(container_root_teardown(state, &e), 0, "%s", e.msg);
@@ -162,23 +153,17 @@ Test(container_root, restart_keeps_writes_and_double_mount_refused)
 
 	make_layer(layer, sizeof(layer), "layer", "image\n", "own");
 	native_path(state, sizeof(state), "state");
-	cr_assert_eq(container_root_prepare(layers, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(prepare(layers, 1, state, rootfs, &e), 0, "%s", e.msg);
 	NATIVE_FMT(path, "%s/f", rootfs);
-	put(path, "written\n");
+	native_write(path, "written\n");
 
-	cr_assert_eq(container_root_prepare(layers, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     -EBUSY);
+	cr_assert_eq(prepare(layers, 1, state, rootfs, &e), -EBUSY);
 	cr_assert(strstr(e.msg, "/state/rootfs\" is already a mount point"),
 		  "%s", e.msg);
 
 	/* A restart: unmount only, then prepare again over the same upper. */
 	cr_assert_eq(umount2(rootfs, 0), 0);
-	cr_assert_eq(container_root_prepare(layers, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(prepare(layers, 1, state, rootfs, &e), 0, "%s", e.msg);
 	NATIVE_FMT(path, "%s/f", rootfs);
 	expect_content(path, "written\n");
 	cr_assert_eq(container_root_teardown(state, &e), 0, "%s", e.msg);
@@ -195,28 +180,18 @@ Test(container_root, bad_layers_named)
 	struct lerr e = {0};
 
 	native_path(state, sizeof(state), "state");
-	cr_assert_eq(container_root_prepare(missing, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     -ENOENT);
+	cr_assert_eq(prepare(missing, 1, state, rootfs, &e), -ENOENT);
 	cr_assert_str_eq(e.msg, "layer \"/nonexistent/layer\": No such file "
 				"or directory");
-	cr_assert_eq(container_root_prepare(relative, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     -EINVAL);
+	cr_assert_eq(prepare(relative, 1, state, rootfs, &e), -EINVAL);
 	cr_assert_str_eq(e.msg, "layer 0 \"layer\" is not an absolute path");
 	native_path(file, sizeof(file), "file");
-	put(file, "x");
-	cr_assert_eq(container_root_prepare(not_dir, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     -ENOTDIR);
+	native_write(file, "x");
+	cr_assert_eq(prepare(not_dir, 1, state, rootfs, &e), -ENOTDIR);
 	NATIVE_FMT(want, "layer \"%s\" is not a directory", file);
 	cr_assert_str_eq(e.msg, want);
-	cr_assert_eq(container_root_prepare(not_dir, 1, "state", rootfs,
-					    sizeof(rootfs), &e),
-		     -EINVAL);
-	cr_assert_eq(container_root_prepare(not_dir, 501, state, rootfs,
-					    sizeof(rootfs), &e),
-		     -E2BIG);
+	cr_assert_eq(prepare(not_dir, 1, "state", rootfs, &e), -EINVAL);
+	cr_assert_eq(prepare(not_dir, 501, state, rootfs, &e), -E2BIG);
 	cr_assert_eq(access(state, F_OK), -1, "nothing made on bad input");
 }
 
@@ -230,9 +205,7 @@ Test(container_root, teardown_removes_deep_trees_and_odd_files)
 
 	make_layer(layer, sizeof(layer), "layer", "image\n", "own");
 	native_path(state, sizeof(state), "state");
-	cr_assert_eq(container_root_prepare(layers, 1, state, rootfs,
-					    sizeof(rootfs), &e),
-		     0, "%s", e.msg);
+	cr_assert_eq(prepare(layers, 1, state, rootfs, &e), 0, "%s", e.msg);
 	/* Through the overlay, as a container would: a whiteout (delete a
 	 * lower file), a 0000 directory, a symlink out of the tree, a fifo,
 	 * and a chain of 300 directories (deeper than the 64 the remover
@@ -273,7 +246,7 @@ Test(container_root, remove_tree_stops_at_mount_points)
 	cr_assert_eq(mkdir(inner, 0755), 0);
 	cr_assert_eq(mount("tmpfs", inner, "tmpfs", 0, NULL), 0);
 	NATIVE_FMT(file, "%s/keep", inner);
-	put(file, "kept");
+	native_write(file, "kept");
 	cr_assert_eq(container_remove_tree(dir, &e), -EBUSY);
 	cr_assert(strstr(e.msg, "\"mnt\" is a mount point"), "%s", e.msg);
 	expect_content(file, "kept");

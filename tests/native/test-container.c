@@ -68,6 +68,27 @@ static struct container_spec spec_for(char *const *argv, char *rootfs)
 	return s;
 }
 
+/* Runs s: it must exit 0 (its stderr shown if not) and print exactly
+ * want. */
+static void expect_out(struct container_spec *s, const char *want)
+{
+	struct native_run r;
+
+	native_run(s, &r);
+	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, want);
+	native_run_free(&r);
+}
+
+/* expect_out() of argv in the test image, nothing else set. */
+static void expect_argv_out(char *const *argv, const char *want)
+{
+	char rootfs[PATH_MAX];
+	struct container_spec s = spec_for(argv, rootfs);
+
+	expect_out(&s, want);
+}
+
 Test(container, is_pid_1_and_sees_only_its_pids)
 {
 	char *argv[] = {"sh", "-c", "echo $$; ls /proc", NULL};
@@ -95,16 +116,10 @@ Test(container, is_pid_1_and_sees_only_its_pids)
 Test(container, hostname_and_default_hosts)
 {
 	char *argv[] = {"sh", "-c", "hostname; cat /etc/hosts", NULL};
-	char rootfs[PATH_MAX];
-	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "web\n"
-				"127.0.0.1\tlocalhost web\n"
-				"::1\tlocalhost ip6-localhost ip6-loopback\n");
-	native_run_free(&r);
+	expect_argv_out(argv, "web\n"
+			      "127.0.0.1\tlocalhost web\n"
+			      "::1\tlocalhost ip6-localhost ip6-loopback\n");
 }
 
 Test(container, given_hosts_and_resolv_conf_replace_image_links)
@@ -114,7 +129,6 @@ Test(container, given_hosts_and_resolv_conf_replace_image_links)
 			NULL};
 	char rootfs[PATH_MAX], link[PATH_MAX];
 	struct container_spec s;
-	struct native_run r;
 
 	/* An image whose resolv.conf is an absolute symlink: the write must
 	 * replace the link, not go through it. */
@@ -123,11 +137,8 @@ Test(container, given_hosts_and_resolv_conf_replace_image_links)
 	s = spec_for(argv, rootfs);
 	s.hosts = "10.0.0.2\tweb\n";
 	s.resolv_conf = "nameserver 10.0.0.1\n";
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "10.0.0.2\tweb\n"
-				"nameserver 10.0.0.1\n" NATIVE_IMAGE_GROUP);
-	native_run_free(&r);
+	expect_out(&s, "10.0.0.2\tweb\n"
+		       "nameserver 10.0.0.1\n" NATIVE_IMAGE_GROUP);
 }
 
 Test(container, env_and_created_workdir)
@@ -136,21 +147,17 @@ Test(container, env_and_created_workdir)
 	char *envp[] = {"FOO=bar baz", "PATH=/bin", NULL};
 	char rootfs[PATH_MAX], made[PATH_MAX];
 	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 	struct stat st;
 
 	s.envp = envp;
 	s.workdir = "/work/sub";
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
 	/* sh adds PWD, SHLVL and its own PATH is the given one. */
-	cr_assert_str_eq(r.out, "bar baz\n/work/sub\n"
-				"FOO=bar baz\nPATH=/bin\nPWD=/work/sub\n"
-				"SHLVL=1\n");
+	expect_out(&s, "bar baz\n/work/sub\n"
+		       "FOO=bar baz\nPATH=/bin\nPWD=/work/sub\n"
+		       "SHLVL=1\n");
 	native_path(made, sizeof(made), "c1/upper/work/sub");
 	cr_assert_eq(stat(made, &st), 0, "workdir not in the upper dir");
 	cr_assert(S_ISDIR(st.st_mode));
-	native_run_free(&r);
 }
 
 Test(container, exact_environment)
@@ -159,13 +166,9 @@ Test(container, exact_environment)
 	char *envp[] = {"A=1", "B=two words", NULL};
 	char rootfs[PATH_MAX];
 	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 
 	s.envp = envp;
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "A=1\nB=two words\n");
-	native_run_free(&r);
+	expect_out(&s, "A=1\nB=two words\n");
 }
 
 static void expect_id(const char *user, const char *want)
@@ -173,13 +176,9 @@ static void expect_id(const char *user, const char *want)
 	char *argv[] = {"id", NULL};
 	char rootfs[PATH_MAX];
 	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 
 	s.user = user;
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "user %s: stderr: %s", user, r.err);
-	cr_assert_str_eq(r.out, want, "user %s", user);
-	native_run_free(&r);
+	expect_out(&s, want);
 }
 
 Test(container, user_numeric)
@@ -286,14 +285,18 @@ Test(container, user_workdir_permissions_apply)
 				"Permission denied");
 }
 
-static void expect_exec_failure(char *const *argv, int err, int code,
-				const char *msg)
+/* cmd fails to exec with err, reported as `exec "CMD": why`, exit code
+ * code. */
+static void expect_exec_failure(const char *cmd, int err, const char *why,
+				int code)
 {
-	char rootfs[PATH_MAX];
+	char *argv[] = {(char *)cmd, NULL};
+	char rootfs[PATH_MAX], msg[PATH_MAX];
 	struct container_spec s = spec_for(argv, rootfs);
 	struct container_proc p;
 	struct lerr e = {0};
 
+	NATIVE_FMT(msg, "container \"app\": exec \"%s\": %s", cmd, why);
 	cr_assert_eq(container_spawn(&s, &p, &e), -err, "%s", e.msg);
 	cr_assert_eq(e.code, err);
 	cr_assert_str_eq(e.msg, msg);
@@ -306,33 +309,18 @@ static void expect_exec_failure(char *const *argv, int err, int code,
 
 Test(container, command_not_found_is_127)
 {
-	char *argv[] = {"nosuch", NULL};
-	char *abs[] = {"/bin/nosuch", NULL};
-
-	expect_exec_failure(argv, ENOENT, 127,
-			    "container \"app\": exec \"nosuch\": No such file "
-			    "or directory");
-	expect_exec_failure(abs, ENOENT, 127,
-			    "container \"app\": exec \"/bin/nosuch\": No such "
-			    "file or directory");
+	expect_exec_failure("nosuch", ENOENT, "No such file or directory",
+			    127);
+	expect_exec_failure("/bin/nosuch", ENOENT, "No such file or directory",
+			    127);
 }
 
 Test(container, not_executable_is_126)
 {
-	char *argv[] = {"data", NULL};
-	char *abs[] = {"/bin/data", NULL};
-	char *garbage[] = {"garbage", NULL};
-
 	/* A 0644 file in PATH, and a 0755 file that is not a program. */
-	expect_exec_failure(argv, EACCES, 126,
-			    "container \"app\": exec \"data\": Permission "
-			    "denied");
-	expect_exec_failure(abs, EACCES, 126,
-			    "container \"app\": exec \"/bin/data\": "
-			    "Permission denied");
-	expect_exec_failure(garbage, ENOEXEC, 126,
-			    "container \"app\": exec \"garbage\": Exec format "
-			    "error");
+	expect_exec_failure("data", EACCES, "Permission denied", 126);
+	expect_exec_failure("/bin/data", EACCES, "Permission denied", 126);
+	expect_exec_failure("garbage", ENOEXEC, "Exec format error", 126);
 }
 
 Test(container, path_from_the_environment)
@@ -343,14 +331,10 @@ Test(container, path_from_the_environment)
 	char rootfs[PATH_MAX];
 	struct container_spec s = spec_for(argv, rootfs);
 	struct container_proc p;
-	struct native_run r;
 	struct lerr e = {0};
 
 	s.envp = envp;
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "hello from /opt/tools\n");
-	native_run_free(&r);
+	expect_out(&s, "hello from /opt/tools\n");
 
 	/* Without PATH the default one applies, and it has no /opt/tools. */
 	s.envp = NULL;
@@ -392,15 +376,9 @@ Test(container, stdin_is_dev_null_and_no_fds_leak)
 {
 	/* native_run's pipes are not close-on-exec on purpose. */
 	char *argv[] = {"sh", "-c", "cat; ls /proc/self/fd", NULL};
-	char rootfs[PATH_MAX];
-	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
 	/* 3 is ls's own directory stream. */
-	cr_assert_str_eq(r.out, "0\n1\n2\n3\n");
-	native_run_free(&r);
+	expect_argv_out(argv, "0\n1\n2\n3\n");
 }
 
 Test(container, signal_state_is_clean)
@@ -410,7 +388,6 @@ Test(container, signal_state_is_clean)
 			NULL};
 	char rootfs[PATH_MAX];
 	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 	sigset_t block;
 
 	/* What an agent with a signalfd loop looks like. */
@@ -420,11 +397,8 @@ Test(container, signal_state_is_clean)
 	cr_assert_eq(sigprocmask(SIG_BLOCK, &block, NULL), 0);
 	cr_assert_neq(signal(SIGPIPE, SIG_IGN), SIG_ERR);
 	cr_assert_neq(signal(SIGQUIT, SIG_IGN), SIG_ERR);
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "SigBlk:\t0000000000000000\n"
-				"SigIgn:\t0000000000000000\n");
-	native_run_free(&r);
+	expect_out(&s, "SigBlk:\t0000000000000000\n"
+		       "SigIgn:\t0000000000000000\n");
 }
 
 Test(container, dev_proc_sys)
@@ -438,23 +412,17 @@ Test(container, dev_proc_sys)
 	    "readlink /dev/ptmx; readlink /dev/fd; "
 	    "cat /proc/self/oom_score_adj",
 	    NULL};
-	char rootfs[PATH_MAX];
-	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
-	cr_assert_str_eq(r.out, "fd\nfull\nnull\nptmx\npts\nrandom\nshm\n"
-				"stderr\nstdin\nstdout\ntty\nurandom\nzero\n"
-				" 00 00 00 00\n"
-				"proc /proc proc rw\n"
-				"tmpfs /dev tmpfs rw\n"
-				"devpts /dev/pts devpts rw\n"
-				"shm /dev/shm tmpfs rw\n"
-				"sysfs /sys sysfs ro\n"
-				"pts/ptmx\n/proc/self/fd\n"
-				"0\n");
-	native_run_free(&r);
+	expect_argv_out(argv, "fd\nfull\nnull\nptmx\npts\nrandom\nshm\n"
+			      "stderr\nstdin\nstdout\ntty\nurandom\nzero\n"
+			      " 00 00 00 00\n"
+			      "proc /proc proc rw\n"
+			      "tmpfs /dev tmpfs rw\n"
+			      "devpts /dev/pts devpts rw\n"
+			      "shm /dev/shm tmpfs rw\n"
+			      "sysfs /sys sysfs ro\n"
+			      "pts/ptmx\n/proc/self/fd\n"
+			      "0\n");
 }
 
 Test(container, sys_is_read_only)
@@ -473,16 +441,10 @@ Test(container, sys_is_read_only)
 Test(container, root_shows_only_the_image)
 {
 	char *argv[] = {"ls", "-a", "/", NULL};
-	char rootfs[PATH_MAX];
-	struct container_spec s = spec_for(argv, rootfs);
-	struct native_run r;
 
-	native_run(&s, &r);
-	cr_assert_eq(r.exit_code, 0, "stderr: %s", r.err);
 	/* The image's dirs and the mount points the child made: nothing of
 	 * the host, nor a directory where the old root was parked. */
-	cr_assert_str_eq(r.out, ".\n..\nbin\ndev\netc\nopt\nproc\nroot\nsys\n");
-	native_run_free(&r);
+	expect_argv_out(argv, ".\n..\nbin\ndev\netc\nopt\nproc\nroot\nsys\n");
 }
 
 Test(container, writes_land_in_upper_not_lower)

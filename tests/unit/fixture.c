@@ -121,6 +121,23 @@ const char *fix_dir_path(void)
 	return fix_dir();
 }
 
+int fix_config_parse(struct vmm_config *c, struct lerr *e,
+		     const char *const *args)
+{
+	char *argv[FIX_MAX_ARGS + 2];
+	int argc = 0;
+
+	argv[argc++] = (char *)"lighter-vmm";
+	while (*args) {
+		if (argc > FIX_MAX_ARGS)
+			abort();
+		argv[argc++] = (char *)*args++;
+	}
+	argv[argc] = NULL;
+	memset(e, 0, sizeof(*e));
+	return vmm_config_parse(c, argc, argv, e);
+}
+
 bool fix_seg_matches_gdt(const struct guest_mem *m, const struct kvm_sregs *s,
 			 const struct kvm_segment *seg, char *why, size_t len)
 {

@@ -1,6 +1,8 @@
 /* fixture.h - synthetic inputs for the boot-layout unit tests: a minimal
  * ELF64 x86-64 "vmlinux" built in memory (tests mutate it to make it
- * hostile) and temporary files to hand paths to the code under test. */
+ * hostile), temporary files to hand paths to the code under test, and
+ * lighter-vmm command lines for the config tests (test-config.c,
+ * test-jail-config.c). */
 #ifndef LIGHTER_TESTS_UNIT_FIXTURE_H
 #define LIGHTER_TESTS_UNIT_FIXTURE_H
 
@@ -11,6 +13,7 @@
 
 #include <linux/kvm.h>
 
+#include "config.h"
 #include "guest-mem.h"
 
 #define FIX_LOAD_PADDR 0x1000000ULL /* 16 MiB, like a real vmlinux */
@@ -56,6 +59,12 @@ bool fix_seg_matches_gdt(const struct guest_mem *m, const struct kvm_sregs *s,
 
 /* The private temp dir (created on first use). */
 const char *fix_dir_path(void);
+
+/* vmm_config_parse(c) of "lighter-vmm" followed by args (NULL-terminated,
+ * at most FIX_MAX_ARGS of them); e is zeroed first. */
+#define FIX_MAX_ARGS 32
+int fix_config_parse(struct vmm_config *c, struct lerr *e,
+		     const char *const *args);
 
 /* Remove the temp dir and everything in it; use as a suite's .fini. */
 void fix_cleanup(void);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "layer-fixture.h"
+#include "remove-tree.h"
 
 static int temp_fd(void)
 {
@@ -190,35 +191,10 @@ void lsent_names(const struct lsent *s, char *out, size_t len)
 	}
 }
 
-/* Remove name under dfd and everything below it, fd-relative (trees
- * deeper than PATH_MAX too), never following a symlink. */
-static void remove_at(int dfd, const char *name)
-{
-	struct dirent *d;
-	struct stat st;
-	DIR *dir;
-	int fd;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-		dir = fd >= 0 ? fdopendir(fd) : NULL;
-		while (dir && (d = readdir(dir)))
-			if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
-				remove_at(fd, d->d_name);
-		if (dir)
-			closedir(dir);
-		unlinkat(dfd, name, AT_REMOVEDIR);
-	} else {
-		unlinkat(dfd, name, 0);
-	}
-}
-
 void lsent_remove(struct lsent *s)
 {
 	if (s->dir[0])
-		remove_at(AT_FDCWD, s->dir);
+		remove_tree_at(AT_FDCWD, s->dir, NULL);
 	s->dir[0] = '\0';
 }
 

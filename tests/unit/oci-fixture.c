@@ -216,22 +216,49 @@ void fx_write_index(const char *dir, json_t *index)
 	json_decref(index);
 }
 
+void fx_index_one(const char *dir, const char *media_type,
+		  const struct fx_blob *b, const char *tag)
+{
+	fx_write_index(dir, fx_index(json_pack(
+				    "[o]", fx_index_entry(media_type, b, tag,
+							  NULL, NULL))));
+}
+
+struct fx_blob fx_oci_image(const char *dir, const char *tag, json_t *config,
+			    const struct fx_layer *layers, size_t n,
+			    struct fx_blob *config_blob)
+{
+	struct fx_blob cfg = fx_put_json(dir, config);
+	struct fx_blob man = fx_put_json(
+		dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
+				 FX_OCI_LAYER_GZIP, layers, n));
+
+	fx_index_one(dir, FX_OCI_MANIFEST, &man, tag);
+	if (config_blob)
+		*config_blob = cfg;
+	return man;
+}
+
 struct fx_blob fx_simple_image(const char *dir, const char *tag,
 			       const char *cmd, struct fx_layer *layer)
 {
 	struct fx_layer l = fx_put_layer(dir, "hello.txt", "hello\n", true);
-	struct fx_blob cfg = fx_put_json(
-		dir, fx_config(&l, 1, json_pack("{s:[s]}", "Cmd", cmd)));
-	struct fx_blob man = fx_put_json(
-		dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-				 FX_OCI_LAYER_GZIP, &l, 1));
+	struct fx_blob man = fx_oci_image(
+		dir, tag, fx_config(&l, 1, json_pack("{s:[s]}", "Cmd", cmd)),
+		&l, 1, NULL);
 
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  tag, NULL, NULL))));
 	if (layer)
 		*layer = l;
 	return man;
+}
+
+char *fx_blob_path(const char *dir, const char *digest)
+{
+	char *p;
+
+	cr_assert(asprintf(&p, "%s/blobs/sha256/%s", dir, ldigest_hex(digest)) >
+		  0);
+	return p;
 }
 
 static void add_file(struct archive *a, const char *name, const void *buf,

@@ -71,6 +71,20 @@ json_t *fx_index(json_t *entries);
 /* Write dir/index.json. */
 void fx_write_index(const char *dir, json_t *index);
 
+/* dir/index.json listing the one blob b (of media_type), named tag
+ * (NULL: no ref.name). */
+void fx_index_one(const char *dir, const char *media_type,
+		  const struct fx_blob *b, const char *tag);
+
+/* An OCI image in dir: config (taking the reference) as its config blob,
+ * a manifest of the n layers (gzip media type), index.json naming it tag.
+ * Returns the manifest blob; the config blob in *config_blob unless that
+ * is NULL.  The config's diff_ids need not match the layers (tests of bad
+ * images pass others). */
+struct fx_blob fx_oci_image(const char *dir, const char *tag, json_t *config,
+			    const struct fx_layer *layers, size_t n,
+			    struct fx_blob *config_blob);
+
 /* A whole single-layer image in dir with tag `tag`, its Cmd one word
  * `cmd`; returns the manifest blob. */
 struct fx_blob fx_simple_image(const char *dir, const char *tag,
@@ -80,6 +94,9 @@ struct fx_blob fx_simple_image(const char *dir, const char *tag,
  * (name, content) pairs, NULL-terminated, are added first. */
 void fx_archive_layout(const char *dir, const char *file,
 		       const char *const *extra);
+
+/* dir/blobs/sha256/<hex of digest>, malloc'd. */
+char *fx_blob_path(const char *dir, const char *digest);
 
 /* sha256 of a file's content ("sha256:<hex>"). */
 void fx_digest_file(const char *path, char out[LDIGEST_STR_LEN]);

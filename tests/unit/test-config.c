@@ -10,7 +10,6 @@
 
 #define MiB (1ULL << 20)
 #define GiB (1ULL << 30)
-#define MAX_ARGS 16
 
 static struct vmm_config c;
 
@@ -22,21 +21,8 @@ static void teardown(void)
 
 TestSuite(config, .fini = teardown);
 
-/* Parse a NULL-terminated argument list (argv[0] is added). */
-static int parse(struct lerr *e, const char *const *args)
-{
-	char *argv[MAX_ARGS + 2];
-	int argc = 0;
-
-	argv[argc++] = (char *)"lighter-vmm";
-	while (*args && argc <= MAX_ARGS)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	memset(e, 0, sizeof(*e));
-	return vmm_config_parse(&c, argc, argv, e);
-}
-
-#define PARSE(e, ...) parse(e, (const char *const[]){ __VA_ARGS__, NULL })
+#define PARSE(e, ...)                                                          \
+	fix_config_parse(&c, e, (const char *const[]){ __VA_ARGS__, NULL })
 
 static char *write_ini(const char *text)
 {
@@ -218,7 +204,7 @@ Test(config, bad_flags)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct lerr e;
-		int r = parse(&e, cases[i].args);
+		int r = fix_config_parse(&c, &e, cases[i].args);
 
 		cr_expect_lt(r, 0, "case %zu accepted", i);
 		cr_expect_gt(e.code, 0, "case %zu: no errno", i);

@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 
 #include "config.h"
+#include "fixture.h"
 #include "jail-status.h"
 
 #define MiB (1ULL << 20)
-#define MAX_ARGS 24
 
 static struct vmm_config c;
 
@@ -22,20 +22,8 @@ static void teardown(void)
 
 TestSuite(jail_config, .fini = teardown);
 
-static int parse(struct lerr *e, const char *const *args)
-{
-	char *argv[MAX_ARGS + 2];
-	int argc = 0;
-
-	argv[argc++] = (char *)"lighter-vmm";
-	while (*args && argc <= MAX_ARGS)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	memset(e, 0, sizeof(*e));
-	return vmm_config_parse(&c, argc, argv, e);
-}
-
-#define PARSE(e, ...) parse(e, (const char *const[]){ __VA_ARGS__, NULL })
+#define PARSE(e, ...)                                                          \
+	fix_config_parse(&c, e, (const char *const[]){ __VA_ARGS__, NULL })
 
 Test(jail_config, off_by_default)
 {
@@ -151,15 +139,15 @@ Test(jail_config, bad_values_name_the_flag)
 {
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *b = &bad_cases[i];
-		const char *args[MAX_ARGS + 1] = { "--kernel", "k" };
+		const char *args[FIX_MAX_ARGS + 1] = { "--kernel", "k" };
 		struct lerr e;
 		size_t n = 2;
 
 		for (size_t k = 0; b->args[k]; k++)
 			args[n++] = b->args[k];
 		args[n] = NULL;
-		cr_expect_lt(parse(&e, args), 0, "case %zu (%s) accepted", i,
-			     b->needle);
+		cr_expect_lt(fix_config_parse(&c, &e, args), 0,
+			     "case %zu (%s) accepted", i, b->needle);
 		cr_expect(strstr(e.msg, b->needle), "case %zu: \"%s\" lacks \"%s\"",
 			  i, e.msg, b->needle);
 		cr_expect_null(strchr(e.msg, '\n'), "case %zu: one line", i);

@@ -16,6 +16,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "expect-strv.h"
 #include "oci-fixture.h"
 #include "oci-image.h"
 #include "tmpdir.h"
@@ -81,20 +82,6 @@ static void expect_error(int r, const struct lerr *e, const char *want)
 	cr_expect_eq(img.nr_layers, 0, "image not freed on error");
 }
 
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-
-static void expect_strv(char **got, const char *const *want, const char *what)
-{
-	size_t i;
-
-	cr_assert_not_null(got, "%s: NULL", what);
-	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: %zu missing", what, i);
-		cr_expect_str_eq(got[i], want[i], "%s[%zu]", what, i);
-	}
-	cr_expect_null(got[i], "%s: extra entries", what);
-}
-
 static char *store_path(const char *digest)
 {
 	char *p;
@@ -140,17 +127,12 @@ Test(oci, single_layer_oci)
 				 "Entrypoint", "/bin/sh", "Cmd", "-c", "echo hi",
 				 "Env", "PATH=/bin", "A=1", "WorkingDir",
 				 "/srv", "User", "www:www");
-	struct fx_blob cfg = fx_put_json(dir, fx_config(&l, 1, exec));
-	struct fx_blob man = fx_put_json(
-		dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-				 FX_OCI_LAYER_GZIP, &l, 1));
+	struct fx_blob cfg;
+	struct fx_blob man = fx_oci_image(dir, "latest", fx_config(&l, 1, exec),
+					  &l, 1, &cfg);
 	struct lerr e;
 	uint64_t size;
 
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
 	cr_assert_eq(resolve("oci", dir, NULL, &e), 0, "%s", e.msg);
 	cr_expect_str_eq(img.manifest_digest, man.digest);
 	cr_expect_str_eq(img.config_digest, cfg.digest);
@@ -186,10 +168,7 @@ Test(oci, multi_layer_docker_media_types)
 	struct lerr e;
 	size_t i;
 
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_DOCKER_MANIFEST,
-							  &man, "v1", NULL,
-							  NULL))));
+	fx_index_one(dir, FX_DOCKER_MANIFEST, &man, "v1");
 	cr_assert_eq(resolve("oci", dir, "v1", &e), 0, "%s", e.msg);
 	cr_assert_eq(img.nr_layers, 3);
 	for (i = 0; i < 3; i++)
@@ -220,10 +199,7 @@ Test(oci, multi_layer_oci_keeps_order_and_compression)
 	json_object_set_new(json_array_get(json_object_get(man_j, "layers"), 1),
 			    "mediaType", json_string(FX_OCI_LAYER));
 	man = fx_put_json(dir, man_j);
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_index_one(dir, FX_OCI_MANIFEST, &man, "latest");
 	cr_assert_eq(resolve("oci", dir, NULL, &e), 0, "%s", e.msg);
 	cr_assert_eq(img.nr_layers, 2);
 	expect_layer(&img.layers[0], &l[0], FX_OCI_LAYER_GZIP,
@@ -244,14 +220,11 @@ Test(oci, uncompressed_layer_and_manifest_without_media_type)
 		fx_manifest(NULL, FX_OCI_CONFIG, &cfg, FX_OCI_LAYER, &l, 1));
 	struct lerr e;
 
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_index_one(dir, FX_OCI_MANIFEST, &man, "latest");
 	cr_assert_eq(resolve("oci", dir, "latest", &e), 0, "%s", e.msg);
 	expect_layer(&img.layers[0], &l, FX_OCI_LAYER, OCI_COMPRESSION_NONE);
 	cr_expect_null(img.entrypoint, "null Entrypoint");
-	expect_strv(img.cmd, (const char *const[]){ NULL }, "empty Cmd");
+	expect_strv(img.cmd, EMPTY_STRV, "empty Cmd");
 	free(dir);
 }
 
@@ -351,10 +324,7 @@ Test(oci, nested_index_picks_linux_amd64)
 					    "linux", "arm64"),
 			     fx_index_entry(FX_OCI_MANIFEST, &x86_man, NULL,
 					    "linux", "amd64"))));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_INDEX, &nested,
-							  "latest", NULL,
-							  NULL))));
+	fx_index_one(dir, FX_OCI_INDEX, &nested, "latest");
 	cr_assert_eq(resolve("oci", dir, NULL, &e), 0, "%s", e.msg);
 	cr_expect_str_eq(img.manifest_digest, x86_man.digest);
 	cr_expect_str_eq(img.layers[0].diff_id, x86_l.diff_id);
@@ -365,10 +335,7 @@ Test(oci, nested_index_picks_linux_amd64)
 							      &arm_man, NULL,
 							      "linux",
 							      "arm64"))));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_INDEX, &nested,
-							  "latest", NULL,
-							  NULL))));
+	fx_index_one(dir, FX_OCI_INDEX, &nested, "latest");
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "no linux/amd64 manifest (platforms: linux/arm64)");
 	free(dir);
@@ -421,11 +388,7 @@ Test(oci, wrong_media_types)
 						   cases[i].config_media, &cfg,
 						   cases[i].layer_media, &l,
 						   1));
-		fx_write_index(dir, fx_index(json_pack(
-					    "[o]",
-					    fx_index_entry(cases[i].entry_media,
-							   &man, "latest", NULL,
-							   NULL))));
+		fx_index_one(dir, cases[i].entry_media, &man, "latest");
 		expect_error(resolve("oci", dir, NULL, &e), &e, cases[i].want);
 		free(dir);
 	}
@@ -441,8 +404,7 @@ Test(oci, digest_mismatch_is_caught_while_copying)
 	int c;
 
 	fx_simple_image(dir, "latest", "x", &l);
-	cr_assert(asprintf(&blob, "%s/blobs/sha256/%s", dir,
-			   ldigest_hex(l.blob.digest)) > 0);
+	blob = fx_blob_path(dir, l.blob.digest);
 	/* Same size, one byte changed. */
 	f = fopen(blob, "r+");
 	cr_assert_not_null(f);
@@ -472,18 +434,11 @@ Test(oci, size_mismatch)
 {
 	char *dir = layout("size");
 	struct fx_layer l = fx_put_layer(dir, "f", "sized\n", true), lie = l;
-	struct fx_blob cfg, man;
 	struct lerr e;
 	char want[128];
 
 	lie.blob.size = l.blob.size + 1;
-	cfg = fx_put_json(dir, fx_config(&l, 1, NULL));
-	man = fx_put_json(dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-					   FX_OCI_LAYER_GZIP, &lie, 1));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_oci_image(dir, "latest", fx_config(&l, 1, NULL), &lie, 1, NULL);
 	snprintf(want, sizeof(want),
 		 "size mismatch: %llu bytes, its descriptor says %llu",
 		 (unsigned long long)l.blob.size,
@@ -500,8 +455,7 @@ Test(oci, missing_blob)
 	struct lerr e;
 
 	fx_simple_image(dir, "latest", "x", &l);
-	cr_assert(asprintf(&blob, "%s/blobs/sha256/%s", dir,
-			   ldigest_hex(l.blob.digest)) > 0);
+	blob = fx_blob_path(dir, l.blob.digest);
 	cr_assert_eq(unlink(blob), 0);
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "layers[0]: blob ");
@@ -517,17 +471,14 @@ Test(oci, hostile_digest_strings)
 {
 	char *dir = layout("hostile");
 	struct fx_layer l = fx_put_layer(dir, "f", "x\n", true), bad = l;
-	struct fx_blob cfg, man, evil;
+	struct fx_blob evil;
 	struct lerr e;
 
 	/* In index.json. */
 	memset(&evil, 0, sizeof(evil));
 	strcpy(evil.digest, "sha256:../../etc");
 	evil.size = 10;
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &evil,
-							  "latest", NULL,
-							  NULL))));
+	fx_index_one(dir, FX_OCI_MANIFEST, &evil, "latest");
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "index.json: manifests[0].digest: \"sha256:../../etc\": "
 		     "not a sha256 digest");
@@ -535,25 +486,13 @@ Test(oci, hostile_digest_strings)
 	/* In a manifest's layers, and an upper-case digest in a config. */
 	strcpy(bad.blob.digest, "sha256:../../../../../../../../../../../../"
 				"../../../../../../../etc/passwd");
-	cfg = fx_put_json(dir, fx_config(&l, 1, NULL));
-	man = fx_put_json(dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-					   FX_OCI_LAYER_GZIP, &bad, 1));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_oci_image(dir, "latest", fx_config(&l, 1, NULL), &bad, 1, NULL);
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "layers[0].digest: \"sha256:../../");
 
 	for (size_t i = 7; l.diff_id[i]; i++)
 		l.diff_id[i] = (char)toupper((unsigned char)l.diff_id[i]);
-	cfg = fx_put_json(dir, fx_config(&l, 1, NULL));
-	man = fx_put_json(dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-					   FX_OCI_LAYER_GZIP, &bad, 0));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_oci_image(dir, "latest", fx_config(&l, 1, NULL), &bad, 0, NULL);
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "rootfs.diff_ids[0]: \"sha256:");
 	free(dir);
@@ -564,16 +503,11 @@ Test(oci, diff_ids_and_rootfs_checked_against_the_manifest)
 	char *dir = layout("diffids");
 	struct fx_layer l[2] = { fx_put_layer(dir, "a", "1\n", true),
 				 fx_put_layer(dir, "b", "2\n", true) };
-	json_t *cfg_j = fx_config(l, 1, NULL); /* one diff_id, two layers */
-	struct fx_blob cfg = fx_put_json(dir, cfg_j), man;
+	json_t *cfg_j;
 	struct lerr e;
 
-	man = fx_put_json(dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-					   FX_OCI_LAYER_GZIP, l, 2));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	/* one diff_id, two layers */
+	fx_oci_image(dir, "latest", fx_config(l, 1, NULL), l, 2, NULL);
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "rootfs.diff_ids: 1 entries for the 2 layers of manifest "
 		     "sha256:");
@@ -581,13 +515,7 @@ Test(oci, diff_ids_and_rootfs_checked_against_the_manifest)
 	cfg_j = fx_config(l, 2, NULL);
 	json_object_set_new(json_object_get(cfg_j, "rootfs"), "type",
 			    json_string("snapshots"));
-	cfg = fx_put_json(dir, cfg_j);
-	man = fx_put_json(dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-					   FX_OCI_LAYER_GZIP, l, 2));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_oci_image(dir, "latest", cfg_j, l, 2, NULL);
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "rootfs.type: \"snapshots\": not \"layers\"");
 	free(dir);
@@ -669,8 +597,7 @@ Test(oci, oci_archive_failures)
 	FILE *f;
 
 	fx_simple_image(dir, "latest", "x", &l);
-	cr_assert(asprintf(&blob, "%s/blobs/sha256/%s", dir,
-			   ldigest_hex(l.blob.digest)) > 0);
+	blob = fx_blob_path(dir, l.blob.digest);
 	f = fopen(blob, "r+");
 	cr_assert_not_null(f);
 	fseek(f, 10, SEEK_SET);
@@ -720,8 +647,7 @@ Test(oci, store_dedupes_blobs)
 		     "rewritten (mtime)");
 
 	/* Nor read from the source: it may be gone. */
-	cr_assert(asprintf(&src_blob, "%s/blobs/sha256/%s", dir,
-			   ldigest_hex(l.blob.digest)) > 0);
+	src_blob = fx_blob_path(dir, l.blob.digest);
 	cr_assert_eq(unlink(src_blob), 0);
 	cr_assert_eq(resolve("oci", dir, NULL, &e), 0, "%s", e.msg);
 
@@ -741,20 +667,13 @@ Test(oci, stored_blob_size_checked_against_descriptor)
 {
 	char *dir = layout("stored");
 	struct fx_layer l, lie;
-	struct fx_blob cfg, man;
 	struct lerr e;
 
 	fx_simple_image(dir, "latest", "x", &l);
 	cr_assert_eq(resolve("oci", dir, NULL, &e), 0, "%s", e.msg);
 	lie = l;
 	lie.blob.size = l.blob.size - 1;
-	cfg = fx_put_json(dir, fx_config(&l, 1, NULL));
-	man = fx_put_json(dir, fx_manifest(FX_OCI_MANIFEST, FX_OCI_CONFIG, &cfg,
-					   FX_OCI_LAYER_GZIP, &lie, 1));
-	fx_write_index(dir, fx_index(json_pack(
-				    "[o]", fx_index_entry(FX_OCI_MANIFEST, &man,
-							  "latest", NULL,
-							  NULL))));
+	fx_oci_image(dir, "latest", fx_config(&l, 1, NULL), &lie, 1, NULL);
 	expect_error(resolve("oci", dir, NULL, &e), &e,
 		     "layers[0]: size mismatch: its descriptor says");
 	free(dir);

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect-strv.h"
 #include "process.h"
 #include "strv.h"
 
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define NONE ((const char *const *)NULL)
 
 static char **dup_strv(const char *const *v)
@@ -18,19 +18,6 @@ static char **dup_strv(const char *const *v)
 
 	cr_assert_eq(strv_dup((char *const *)v, &out), 0);
 	return out;
-}
-
-static void expect_strv(char **got, const char *const *want, const char *what)
-{
-	size_t i;
-
-	cr_assert_not_null(got, "%s: NULL", what);
-	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: entry %zu (\"%s\") missing",
-				   what, i, want[i]);
-		cr_expect_str_eq(got[i], want[i], "%s[%zu]", what, i);
-	}
-	cr_expect_null(got[i], "%s: extra entry \"%s\"", what, got[i]);
 }
 
 struct args_case {
@@ -102,73 +89,85 @@ Test(process, entrypoint_and_cmd)
 	}
 }
 
-Test(process, env_merge)
+/* The inputs of process_merge() the env, workdir and user cases vary
+ * (NULL: not set); the group is "web", the image's Cmd sh. */
+struct merge_case {
+	const char *const *img_env, *const *spec_env;
+	const char *img_workdir, *img_user, *spec_workdir, *spec_user;
+};
+
+static void merge(const struct merge_case *m, struct process *p)
 {
 	struct spec s = { .name = "web" };
 	struct spec_container c = { .name = "app" };
 	struct oci_image img = { 0 };
-	struct process p;
 	struct lerr e = { 0 };
 
 	img.cmd = dup_strv(STRV("sh"));
-	img.env = dup_strv(STRV("PATH=/img/bin", "A=image", "HOSTNAME=imgname",
-				"B=image"));
-	c.env = dup_strv(STRV("B=spec", "C=spec"));
-	cr_assert_eq(process_merge(&p, &s, &c, &img, &e), 0, "%s", e.msg);
-	expect_strv(p.env,
-		    STRV("PATH=/img/bin", "A=image", "HOSTNAME=web", "B=spec",
-			 "C=spec"),
-		    "image env, HOSTNAME, spec overrides in place");
-	process_free(&p);
-	strv_free(img.env);
-	strv_free(c.env);
-
-	/* No PATH anywhere: the default; the spec may set HOSTNAME. */
-	img.env = NULL;
-	c.env = dup_strv(STRV("HOSTNAME=custom"));
-	cr_assert_eq(process_merge(&p, &s, &c, &img, &e), 0, "%s", e.msg);
-	expect_strv(p.env, STRV("HOSTNAME=custom", PROCESS_DEFAULT_PATH),
-		    "defaults");
-	process_free(&p);
-	strv_free(c.env);
-
-	/* PATH from the spec only. */
-	c.env = dup_strv(STRV("PATH=/spec"));
-	cr_assert_eq(process_merge(&p, &s, &c, &img, &e), 0, "%s", e.msg);
-	expect_strv(p.env, STRV("HOSTNAME=web", "PATH=/spec"), "spec PATH");
-	process_free(&p);
+	img.env = m->img_env ? dup_strv(m->img_env) : NULL;
+	img.workdir = m->img_workdir ? strdup(m->img_workdir) : NULL;
+	img.user = m->img_user ? strdup(m->img_user) : NULL;
+	c.env = m->spec_env ? dup_strv(m->spec_env) : NULL;
+	c.workdir = (char *)m->spec_workdir;
+	c.user = (char *)m->spec_user;
+	cr_assert_eq(process_merge(p, &s, &c, &img, &e), 0, "%s", e.msg);
 	strv_free(c.env);
 	oci_image_free(&img);
 }
 
+Test(process, env_merge)
+{
+	const struct {
+		struct merge_case m;
+		const char *const *want;
+		const char *what;
+	} cases[] = {
+		{ { .img_env = STRV("PATH=/img/bin", "A=image",
+				    "HOSTNAME=imgname", "B=image"),
+		    .spec_env = STRV("B=spec", "C=spec") },
+		  STRV("PATH=/img/bin", "A=image", "HOSTNAME=web", "B=spec",
+		       "C=spec"),
+		  "image env, HOSTNAME, spec overrides in place" },
+		/* No PATH anywhere: the default; the spec may set HOSTNAME. */
+		{ { .spec_env = STRV("HOSTNAME=custom") },
+		  STRV("HOSTNAME=custom", PROCESS_DEFAULT_PATH),
+		  "defaults" },
+		{ { .spec_env = STRV("PATH=/spec") },
+		  STRV("HOSTNAME=web", "PATH=/spec"),
+		  "spec PATH" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct process p;
+
+		merge(&cases[i].m, &p);
+		expect_strv(p.env, cases[i].want, cases[i].what);
+		process_free(&p);
+	}
+}
+
 Test(process, workdir_and_user)
 {
-	struct spec s = { .name = "g" };
-	struct spec_container c = { .name = "app" };
-	struct oci_image img = { 0 };
-	struct process p;
-	struct lerr e = { 0 };
+	const struct {
+		struct merge_case m;
+		const char *cwd, *user, *what;
+	} cases[] = {
+		{ { 0 }, "/", "0", "defaults" },
+		{ { .img_workdir = "/img", .img_user = "nobody" },
+		  "/img", "nobody", "the image's" },
+		{ { .img_workdir = "/img", .img_user = "nobody",
+		    .spec_workdir = "/spec", .spec_user = "1000:1000" },
+		  "/spec", "1000:1000", "the spec's over the image's" },
+	};
+	size_t i;
 
-	img.cmd = dup_strv(STRV("sh"));
-	cr_assert_eq(process_merge(&p, &s, &c, &img, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(p.cwd, "/", "default workdir");
-	cr_expect_str_eq(p.user, "0", "default user");
-	process_free(&p);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct process p;
 
-	img.workdir = strdup("/img");
-	img.user = strdup("nobody");
-	cr_assert_eq(process_merge(&p, &s, &c, &img, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(p.cwd, "/img");
-	cr_expect_str_eq(p.user, "nobody");
-	process_free(&p);
-
-	c.workdir = strdup("/spec");
-	c.user = strdup("1000:1000");
-	cr_assert_eq(process_merge(&p, &s, &c, &img, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(p.cwd, "/spec");
-	cr_expect_str_eq(p.user, "1000:1000");
-	process_free(&p);
-	free(c.workdir);
-	free(c.user);
-	oci_image_free(&img);
+		merge(&cases[i].m, &p);
+		cr_expect_str_eq(p.cwd, cases[i].cwd, "%s", cases[i].what);
+		cr_expect_str_eq(p.user, cases[i].user, "%s", cases[i].what);
+		process_free(&p);
+	}
 }

@@ -288,29 +288,35 @@ static void expect_accept(json_t *j)
 
 Test(protocol_spec, spec_limits)
 {
+	static const struct {
+		const char *key;
+		size_t max;
+		void (*fill)(char *buf, size_t i);
+		const char *msg;
+	} lists[] = {
+		{ "args", PROTO_MAX_ARGS, fill_arg,
+		  "SPEC: containers[0].args: 257 entries, over the limit of "
+		  "256" },
+		{ "env", PROTO_MAX_ENV, fill_env,
+		  "SPEC: containers[0].env: 1025 entries, over the limit of "
+		  "1024" },
+		{ "layers", PROTO_MAX_LAYERS, fill_layer,
+		  "SPEC: containers[0].layers: 129 entries, over the limit of "
+		  "128" },
+	};
 	json_t *j, *arr;
 	char name[PROTO_NAME_MAX + 2];
 	char *big;
 	size_t i;
 
-	expect_accept(spec_list("args", PROTO_MAX_ARGS, fill_arg));
-	j = spec_list("args", PROTO_MAX_ARGS + 1, fill_arg);
-	spec_reject(j, E2BIG,
-		    "SPEC: containers[0].args: 257 entries, over the limit "
-		    "of 256");
-	json_decref(j);
-	expect_accept(spec_list("env", PROTO_MAX_ENV, fill_env));
-	j = spec_list("env", PROTO_MAX_ENV + 1, fill_env);
-	spec_reject(j, E2BIG,
-		    "SPEC: containers[0].env: 1025 entries, over the limit "
-		    "of 1024");
-	json_decref(j);
-	expect_accept(spec_list("layers", PROTO_MAX_LAYERS, fill_layer));
-	j = spec_list("layers", PROTO_MAX_LAYERS + 1, fill_layer);
-	spec_reject(j, E2BIG,
-		    "SPEC: containers[0].layers: 129 entries, over the "
-		    "limit of 128");
-	json_decref(j);
+	/* each list at its limit passes, one more entry does not */
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		expect_accept(spec_list(lists[i].key, lists[i].max,
+					lists[i].fill));
+		j = spec_list(lists[i].key, lists[i].max + 1, lists[i].fill);
+		spec_reject(j, E2BIG, lists[i].msg);
+		json_decref(j);
+	}
 
 	/* a string of 4096 bytes passes, 4097 does not */
 	big = malloc(PROTO_STRING_MAX + 2);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "expect-strv.h"
 #include "spec-internal.h"
 #include "strv.h"
 #include "tmpdir.h"
@@ -30,22 +31,6 @@ static void teardown(void)
 
 TestSuite(spec, .init = setup, .fini = teardown);
 
-static void expect_strv(char **got, const char *const *want, const char *what)
-{
-	size_t i;
-
-	cr_assert_not_null(got, "%s: not set", what);
-	for (i = 0; want[i]; i++) {
-		cr_assert_not_null(got[i], "%s: word %zu missing (want \"%s\")",
-				   what, i, want[i]);
-		cr_expect_str_eq(got[i], want[i], "%s: word %zu", what, i);
-	}
-	cr_expect_null(got[i], "%s: extra word \"%s\"", what, got[i]);
-}
-
-#define STRV(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define EMPTY_STRV ((const char *const[]){ NULL })
-
 static const char architecture_example[] =
 	"[group]\n"
 	"name    = web\n"
@@ -64,6 +49,17 @@ static const char architecture_example[] =
 	"command = sh -c \"while true; do wget -q -O- localhost:8080; sleep "
 	"5; done\"\n";
 
+/* The [group] values in s, and its number of containers. */
+static void expect_group(const char *name, unsigned int cpus, uint64_t mem,
+			 enum spec_restart restart, size_t n)
+{
+	cr_expect_str_eq(s.name, name);
+	cr_expect_eq(s.cpus, cpus);
+	cr_expect_eq(s.mem_bytes, mem);
+	cr_expect_eq(s.restart, restart);
+	cr_assert_eq(s.nr_containers, n);
+}
+
 Test(spec, architecture_example)
 {
 	char *path = tmpdir_write_str("conf/web.ini", architecture_example);
@@ -72,11 +68,7 @@ Test(spec, architecture_example)
 	const struct spec_container *app, *side;
 
 	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(s.name, "web");
-	cr_expect_eq(s.cpus, 2);
-	cr_expect_eq(s.mem_bytes, 512 * MiB);
-	cr_expect_eq(s.restart, SPEC_RESTART_ON_FAILURE);
-	cr_assert_eq(s.nr_containers, 2);
+	expect_group("web", 2, 512 * MiB, SPEC_RESTART_ON_FAILURE, 2);
 
 	app = &s.containers[0];
 	cr_expect_str_eq(app->name, "app");
@@ -113,10 +105,7 @@ Test(spec, minimal_gets_defaults)
 	const struct spec_container *c;
 
 	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
-	cr_expect_eq(s.cpus, 1);
-	cr_expect_eq(s.mem_bytes, SPEC_MEM_DEFAULT);
-	cr_expect_eq(s.restart, SPEC_RESTART_NEVER);
-	cr_assert_eq(s.nr_containers, 1);
+	expect_group("a", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_NEVER, 1);
 	c = &s.containers[0];
 	cr_expect_eq(c->ref.transport, OCI_TRANSPORT_ARCHIVE);
 	cr_expect_str_eq(c->ref.path, "/img.tar");
@@ -164,11 +153,7 @@ Test(spec, every_key_comments_and_continuations)
 	const struct spec_container *c;
 
 	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
-	cr_expect_str_eq(s.name, "g1");
-	cr_expect_eq(s.cpus, 4);
-	cr_expect_eq(s.mem_bytes, 1 * GiB);
-	cr_expect_eq(s.restart, SPEC_RESTART_ALWAYS);
-	cr_assert_eq(s.nr_containers, 2);
+	expect_group("g1", 4, 1 * GiB, SPEC_RESTART_ALWAYS, 2);
 	c = &s.containers[0];
 	cr_expect_str_eq(c->name, "Worker-1", "the name as written");
 	cr_expect_str_eq(c->ref.tag, "v1.2");
@@ -453,6 +438,30 @@ struct words_case {
 	const char *err;
 };
 
+/* Each case through split: its list, or -EINVAL with its message. */
+static void check_splits(int (*split)(const char *, char ***, struct lerr *),
+			 const struct words_case *cases, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct lerr e = { 0 };
+		char **v = NULL;
+		int r = split(cases[i].in, &v, &e);
+
+		if (!cases[i].out) {
+			cr_expect_eq(r, -EINVAL, "\"%s\": %d", cases[i].in, r);
+			cr_expect_str_eq(e.msg, cases[i].err, "\"%s\"",
+					 cases[i].in);
+			cr_expect_null(v);
+			continue;
+		}
+		cr_expect_eq(r, 0, "\"%s\": %s", cases[i].in, e.msg);
+		expect_strv(v, cases[i].out, cases[i].in);
+		strv_free(v);
+	}
+}
+
 Test(spec, word_splitting)
 {
 	const struct words_case cases[] = {
@@ -475,24 +484,8 @@ Test(spec, word_splitting)
 		{ "\"abc\\\"", NULL, "unterminated double quote" },
 		{ "abc\\", NULL, "trailing backslash" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct lerr e = { 0 };
-		char **v = NULL;
-		int r = spec_split_words(cases[i].in, &v, &e);
-
-		if (!cases[i].out) {
-			cr_expect_eq(r, -EINVAL, "\"%s\": %d", cases[i].in, r);
-			cr_expect_str_eq(e.msg, cases[i].err, "\"%s\"",
-					 cases[i].in);
-			cr_expect_null(v);
-			continue;
-		}
-		cr_expect_eq(r, 0, "\"%s\": %s", cases[i].in, e.msg);
-		expect_strv(v, cases[i].out, cases[i].in);
-		strv_free(v);
-	}
+	check_splits(spec_split_words, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(spec, word_limit)
@@ -539,24 +532,8 @@ Test(spec, env_lists)
 		{ "A=1,a=2,A=3", NULL, "entry 3: \"A\" is set twice" },
 		{ "A=\"1", NULL, "unterminated double quote" },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct lerr e = { 0 };
-		char **v = NULL;
-		int r = spec_split_env(cases[i].in, &v, &e);
-
-		if (!cases[i].out) {
-			cr_expect_eq(r, -EINVAL, "\"%s\": %d", cases[i].in, r);
-			cr_expect_str_eq(e.msg, cases[i].err, "\"%s\"",
-					 cases[i].in);
-			cr_expect_null(v);
-			continue;
-		}
-		cr_expect_eq(r, 0, "\"%s\": %s", cases[i].in, e.msg);
-		expect_strv(v, cases[i].out, cases[i].in);
-		strv_free(v);
-	}
+	check_splits(spec_split_env, cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(spec, sizes_and_cpus)
@@ -638,11 +615,7 @@ Test(spec, shorthand)
 	cr_assert_eq(spec_from_args(&s, "quick", "oci:images/bb:1.36", 2,
 				    1 * GiB, env, argv, &e),
 		     0, "%s", e.msg);
-	cr_expect_str_eq(s.name, "quick");
-	cr_expect_eq(s.cpus, 2);
-	cr_expect_eq(s.mem_bytes, 1 * GiB);
-	cr_expect_eq(s.restart, SPEC_RESTART_NEVER);
-	cr_assert_eq(s.nr_containers, 1);
+	expect_group("quick", 2, 1 * GiB, SPEC_RESTART_NEVER, 1);
 	c = &s.containers[0];
 	cr_expect_str_eq(c->name, "main");
 	cr_expect_str_eq(c->ref.path, "images/bb", "relative to the cwd");
@@ -656,8 +629,7 @@ Test(spec, shorthand)
 	cr_assert_eq(spec_from_args(&s, "d", "oci-archive:/x.tar", 0, 0, NULL,
 				    (const char *const[]){ NULL }, &e),
 		     0, "%s", e.msg);
-	cr_expect_eq(s.cpus, 1);
-	cr_expect_eq(s.mem_bytes, SPEC_MEM_DEFAULT);
+	expect_group("d", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_NEVER, 1);
 	cr_expect_null(s.containers[0].env);
 	cr_expect_null(s.containers[0].command, "no argv: the image's Cmd");
 	spec_free(&s);
