@@ -100,8 +100,8 @@ static int wait_end(struct lighter_paths *p, const char *name,
 			return 0;
 		lighter_group_state_free(st);
 		if (time_mono_ns() > deadline)
-			return lerr_fail(e, ETIMEDOUT, "group \"%s\" did not end",
-					 name);
+			return lerr_fail(e, ETIMEDOUT,
+					 "group \"%s\" did not end", name);
 		sleep_ms(2);
 	}
 }
@@ -156,8 +156,9 @@ static int one_run(struct lighter_paths *p, const char *image, unsigned int i,
 			phase_delta(&st, LIGHTER_PHASE_AGENT_CONNECTED,
 				    LIGHTER_PHASE_LAYERS_DELIVERED);
 		cols[COL_UNPACK] = (int64_t)st.unpack_us * 1000;
-		cols[COL_EXEC] = phase_delta(&st, LIGHTER_PHASE_LAYERS_DELIVERED,
-					     LIGHTER_PHASE_CONTAINERS_STARTED);
+		cols[COL_EXEC] =
+			phase_delta(&st, LIGHTER_PHASE_LAYERS_DELIVERED,
+				    LIGHTER_PHASE_CONTAINERS_STARTED);
 		cols[COL_OUTPUT] =
 			phase_delta(&st, LIGHTER_PHASE_CONTAINERS_STARTED,
 				    LIGHTER_PHASE_FIRST_OUTPUT);
@@ -254,7 +255,8 @@ static int bench_qemu(struct lighter_paths *p, unsigned int runs)
 	};
 	char *const qemu_argv[] = {
 		(char *)(qemu && qemu[0] ? qemu : "qemu-system-x86_64"),
-		"-M", "microvm,x-option-roms=off,rtc=off,isa-serial=on,acpi=off",
+		"-M",
+		"microvm,x-option-roms=off,rtc=off,isa-serial=on,acpi=off",
 		"-enable-kvm", "-cpu", "host", "-nodefaults", "-no-user-config",
 		"-nographic", "-no-reboot", "-L", "/usr/share/qemu",
 		"-smp", "1", "-m", "512M", "-serial", "stdio",
@@ -278,7 +280,8 @@ static int bench_qemu(struct lighter_paths *p, unsigned int runs)
 	       READY_LINE);
 	printf("%-6s %12s %12s\n", "run", "lighter-vmm", "qemu-microvm");
 	for (unsigned int i = 0; i < runs; i++) {
-		int64_t a = time_to_ready(vmm_argv), b = time_to_ready(qemu_argv);
+		int64_t a = time_to_ready(vmm_argv);
+		int64_t b = time_to_ready(qemu_argv);
 
 		printf("%-6u %12.1f %12.1f\n", i + 1, a < 0 ? -1.0 : a / 1e6,
 		       b < 0 ? -1.0 : b / 1e6);
@@ -309,7 +312,8 @@ int cmd_bench(const struct cli *c, struct lighter_paths *p)
 	int status = 0;
 
 	if (!image || !image[0]) {
-		cmd_error("bench: no image: --image REF or LIGHTER_BENCH_IMAGE");
+		cmd_error("bench: no image: --image REF or "
+			  "LIGHTER_BENCH_IMAGE");
 		return EXIT_LIGHTER;
 	}
 	if (lighter_paths_runtime(p, &e) < 0) {

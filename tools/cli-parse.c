@@ -129,11 +129,9 @@ static const struct command_def commands[] = {
 	{ "version", CLI_VERSION, help_only_opts, false },
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 const char *cli_command_name(enum cli_command cmd)
 {
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+	for (size_t i = 0; i < (sizeof(commands) / sizeof(commands[0])); i++) {
 		if (commands[i].cmd == cmd)
 			return commands[i].name;
 	}
@@ -386,9 +384,10 @@ static int check_create(struct cli *c, const char *who, char **pos, int n,
 	if (!cli_is_image_ref(pos[0])) {
 		c->spec_path = pos[0];
 		if (n > 1)
-			return lerr_fail(e, EINVAL, "%s: \"%s\" is a spec file: "
-					 "it takes no command (\"%s\"); an "
-					 "image is written TRANSPORT:PATH",
+			return lerr_fail(e, EINVAL,
+					 "%s: \"%s\" is a spec file: it takes "
+					 "no command (\"%s\"); an image is "
+					 "written TRANSPORT:PATH",
 					 who, pos[0], pos[1]);
 		if (c->cpus || c->mem_bytes || c->nr_env)
 			return lerr_fail(e, EINVAL, "%s: --cpus, --memory and "
@@ -443,7 +442,9 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 			return lerr_fail(e, EINVAL, "%s: takes at most one "
 					 "COMMAND", who);
 		c->help_topic = CLI_NONE;
-		for (size_t i = 0; n && i < ARRAY_LEN(commands); i++) {
+		for (size_t i = 0; n && i < sizeof(commands) /
+						     sizeof(commands[0]);
+		     i++) {
 			if (strcmp(commands[i].name, pos[0]) == 0)
 				c->help_topic = commands[i].cmd;
 		}
@@ -517,7 +518,7 @@ int cli_parse(int argc, char **argv, struct cli *c, struct lerr *e)
 	}
 	if (i >= argc)
 		return lerr_fail(e, EINVAL, "no command given");
-	for (size_t k = 0; k < ARRAY_LEN(commands); k++) {
+	for (size_t k = 0; k < (sizeof(commands) / sizeof(commands[0])); k++) {
 		if (strcmp(commands[k].name, argv[i]) == 0) {
 			c->cmd = commands[k].cmd;
 			return parse_command(c, &commands[k], i + 1, argc, argv,

@@ -1,6 +1,10 @@
 /* cli-usage.c - the usage text of `lighter` and of each command. */
 #include "cli.h"
 
+#ifndef LIGHTER_LIBDIR
+#define LIGHTER_LIBDIR "/usr/local/lib/lighter"
+#endif
+
 static const char overview[] =
 	"usage: lighter [--run-dir DIR] [--data-dir DIR] COMMAND [OPTIONS]\n"
 	"\n"
@@ -19,16 +23,18 @@ static const char overview[] =
 	"  help      show a command's usage\n"
 	"\n"
 	"global options:\n"
-	"  --run-dir DIR   group state (LIGHTER_RUN_DIR; default /run/lighter,\n"
-	"                  or $XDG_RUNTIME_DIR/lighter when not root)\n"
+	"  --run-dir DIR   group state (LIGHTER_RUN_DIR; default\n"
+	"                  /run/lighter, or $XDG_RUNTIME_DIR/lighter when\n"
+	"                  not root)\n"
 	"  --data-dir DIR  the image content store (LIGHTER_DATA_DIR;\n"
 	"                  default /var/lib/lighter)\n"
 	"  -h, --help      this text;  -v, --version  the version\n"
 	"\n"
 	"environment: LIGHTER_VMM, LIGHTER_KERNEL, LIGHTER_INITRD (the VMM,\n"
 	"guest kernel and initramfs; default: beside the lighter executable\n"
-	"in the build tree, then " "/usr/local/lib/lighter), LIGHTER_BOOT_TIMEOUT\n"
-	"(seconds the guest agent has to answer, default 60).\n"
+	"in the build tree, then installed in " LIGHTER_LIBDIR "),\n"
+	"LIGHTER_BOOT_TIMEOUT (seconds the guest agent has to answer,\n"
+	"default 60).\n"
 	"exit status: 0 success, 1 no such group, 125 lighter's own error;\n"
 	"run passes on the first container's exit status.\n";
 
@@ -48,7 +54,8 @@ static const char create_usage[] =
 	IMAGE_TEXT
 	"\n"
 	"options:\n"
-	"  --name NAME        the group's name (default: the spec's, or made up)\n"
+	"  --name NAME        the group's name (default: the spec's, or one\n"
+	"                     made up)\n"
 	"  --cpus N           vCPUs of the group (IMAGE form; default 1)\n"
 	"  -m, --memory SIZE  memory of the group (IMAGE form; default 512M)\n"
 	"  -e, --env K=V      set a variable (IMAGE form; repeatable)\n"

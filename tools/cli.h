@@ -55,7 +55,7 @@ struct cli {
 	size_t nr_env;
 	const char *spec_path; /* the SPEC.ini form ... */
 	const char *image;     /* ... or the IMAGE [CMD...] form */
-	char **argv;	       /* CMD..., into the caller's argv; NULL if none */
+	char **argv;	       /* CMD... (NULL if none) */
 
 	/* start, stop, rm, inspect: GROUP... (into argv) */
 	char **groups;

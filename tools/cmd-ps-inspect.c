@@ -13,12 +13,6 @@
 #include "state.h"
 #include "timefmt.h"
 
-static bool active(enum lighter_group_status s)
-{
-	return s == LIGHTER_GROUP_STARTING || s == LIGHTER_GROUP_RUNNING ||
-	       s == LIGHTER_GROUP_STOPPING;
-}
-
 /* Docker's STATUS column: "Up 3 minutes", "Exited (0) 2 hours ago". */
 static void status_text(const struct lighter_group_state *st, int64_t now,
 			char *out, size_t n)
@@ -116,13 +110,13 @@ int cmd_ps(const struct cli *c, struct lighter_paths *p)
 
 		/* a group removed meanwhile is simply not listed */
 		if (lighter_group_load(p, names[i], &st, &e) == 0) {
-			if (c->all || active(st.state)) {
-				if (arr)
-					json_array_append_new(arr,
-							      state_to_json(&st));
-				else
-					print_row(&st, now);
-			}
+			bool shown = c->all ||
+				     lighter_group_is_active(st.state);
+
+			if (shown && arr)
+				json_array_append_new(arr, state_to_json(&st));
+			else if (shown)
+				print_row(&st, now);
 			lighter_group_state_free(&st);
 		}
 		free(names[i]);

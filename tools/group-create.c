@@ -31,7 +31,7 @@ struct create_ctx {
 	struct spec spec;
 	struct store store;
 	struct oci_image *images;   /* one per container ... */
-	int *image_of;		    /* ... or the index of an equal earlier one */
+	int *image_of;		    /* ... or an equal earlier one's index */
 	struct process *procs;
 	struct group_layer *layers; /* distinct, in first-use order */
 	size_t nr_layers;
@@ -86,6 +86,12 @@ static int load_spec(struct create_ctx *c, const struct lighter_create_opts *o,
 			      o->env, o->argv, e);
 }
 
+static bool same_ref(const struct oci_ref *a, const struct oci_ref *b)
+{
+	return a->transport == b->transport && strcmp(a->path, b->path) == 0 &&
+	       !a->tag == !b->tag && (!a->tag || strcmp(a->tag, b->tag) == 0);
+}
+
 static const struct oci_image *image_of(const struct create_ctx *c, size_t i)
 {
 	return &c->images[c->image_of[i]];
@@ -113,10 +119,7 @@ static int resolve_images(struct create_ctx *c, struct lerr *e)
 		for (size_t k = 0; k < i; k++) {
 			const struct spec_container *o = &c->spec.containers[k];
 
-			if (o->ref.transport == sc->ref.transport &&
-			    strcmp(o->ref.path, sc->ref.path) == 0 &&
-			    !o->ref.tag == !sc->ref.tag &&
-			    (!o->ref.tag || strcmp(o->ref.tag, sc->ref.tag) == 0)) {
+			if (same_ref(&o->ref, &sc->ref)) {
 				c->image_of[i] = (int)k;
 				break;
 			}
@@ -187,7 +190,9 @@ static int build_spec_json(struct create_ctx *c, json_t **out,
 
 	snprintf(g.name, sizeof(g.name), "%s", c->spec.name);
 	group_hostname(c->spec.name, g.hostname);
-	g.restart = c->spec.restart == SPEC_RESTART_ALWAYS ? PROTO_RESTART_ALWAYS
+	/* the two enums name the same policies */
+	g.restart = c->spec.restart == SPEC_RESTART_ALWAYS
+			    ? PROTO_RESTART_ALWAYS
 		    : c->spec.restart == SPEC_RESTART_ON_FAILURE
 			    ? PROTO_RESTART_ON_FAILURE
 			    : PROTO_RESTART_NEVER;

@@ -17,12 +17,6 @@
 #include "state.h"
 #include "timefmt.h"
 
-static bool active(enum lighter_group_status s)
-{
-	return s == LIGHTER_GROUP_STARTING || s == LIGHTER_GROUP_RUNNING ||
-	       s == LIGHTER_GROUP_STOPPING;
-}
-
 /* Send one request line; with wait_ms >= 0 read the answer line (at most
  * wait_ms).  -ENOTCONN when no monitor listens or it went away without an
  * answer. */
@@ -47,8 +41,9 @@ static int ctl_request(int dir_fd, const char *name, const char *line,
 		ssize_t r;
 
 		if (left <= 0)
-			return lerr_fail(e, ETIMEDOUT, "group \"%s\": no answer "
-					 "from its monitor", name);
+			return lerr_fail(e, ETIMEDOUT,
+					 "group \"%s\": no answer from its "
+					 "monitor", name);
 		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) < 0 &&
 		    errno != EINTR)
 			return lerr_set(e, errno, "poll");
@@ -92,7 +87,7 @@ static int stop(const struct lighter_paths *p, const char *name,
 	r = lighter_group_load(p, name, &st, e);
 	if (r < 0)
 		return r;
-	r = active(st.state);
+	r = lighter_group_is_active(st.state);
 	lighter_group_state_free(&st);
 	if (!r)
 		return 0; /* Docker: stopping a stopped container is fine */
@@ -187,7 +182,7 @@ int lighter_group_remove(const struct lighter_paths *p, const char *name,
 	r = lighter_group_load(p, name, &st, e);
 	if (r < 0)
 		return r;
-	r = active(st.state);
+	r = lighter_group_is_active(st.state);
 	lighter_group_state_free(&st);
 	dir_fd = group_dir_open(p, name, e);
 	if (dir_fd < 0)

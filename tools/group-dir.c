@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "group-dir.h"
 #include "names.h"
@@ -90,22 +91,6 @@ char *group_dir_path(const struct lighter_paths *p, const char *name)
 	return s;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int group_json_write(int dir_fd, const char *file, const json_t *j,
 		     const char *what, struct lerr *e)
 {
@@ -123,9 +108,9 @@ int group_json_write(int dir_fd, const char *file, const json_t *j,
 					 O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return lerr_set(e, errno, "\"%s/%s\"", what, tmp);
-	r = write_all(fd, text, strlen(text));
+	r = lfd_write_all(fd, text, strlen(text));
 	if (r == 0)
-		r = write_all(fd, "\n", 1);
+		r = lfd_write_all(fd, "\n", 1);
 	if (r == 0 && renameat(dir_fd, tmp, dir_fd, file) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -141,32 +126,19 @@ int group_json_read(int dir_fd, const char *file, json_t **out,
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	json_error_t jerr;
-	struct stat st;
 	size_t got = 0;
+	int r;
 
 	*out = NULL;
 	fd = openat(dir_fd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return lerr_set(e, errno, "\"%s/%s\"", what, file);
-	if (fstat(fd, &st) < 0)
-		return lerr_set(e, errno, "\"%s/%s\"", what, file);
-	if (!S_ISREG(st.st_mode) || st.st_size > GROUP_JSON_MAX)
-		return lerr_fail(e, EINVAL, "\"%s/%s\": not a file of at most "
-				 "%u bytes", what, file, GROUP_JSON_MAX);
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return lerr_fail(e, ENOMEM, "%s: out of memory", what);
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return lerr_set(e, errno, "read \"%s/%s\"", what, file);
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	r = lfd_read_regular(fd, GROUP_JSON_MAX, &buf, &got);
+	if (r == -EINVAL || r == -EFBIG)
+		return lerr_fail(e, -r, "\"%s/%s\": not a file of at most %u "
+				 "bytes", what, file, GROUP_JSON_MAX);
+	if (r < 0)
+		return lerr_set(e, r, "read \"%s/%s\"", what, file);
 	*out = json_loadb(buf, got, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*out)
 		return lerr_fail(e, EINVAL, "\"%s/%s\": line %d: %s", what,

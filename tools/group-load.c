@@ -16,12 +16,6 @@
 #include "state.h"
 #include "timefmt.h"
 
-static bool active(enum lighter_group_status s)
-{
-	return s == LIGHTER_GROUP_STARTING || s == LIGHTER_GROUP_RUNNING ||
-	       s == LIGHTER_GROUP_STOPPING;
-}
-
 /* The monitor is gone but the state says the group runs: the monitor
  * writes its final state before it lets go of its lock, so re-reading
  * under the state lock tells a monitor that died from one that just
@@ -36,7 +30,8 @@ static int settle_dead_monitor(int dir_fd, const char *dir_path,
 		return 0; /* cannot lock (read-only run dir): report as read */
 	lighter_group_state_free(st);
 	r = state_read_locked(dir_fd, st, dir_path, e);
-	if (r < 0 || !active(st->state) || group_monitor_alive(dir_fd)) {
+	if (r < 0 || !lighter_group_is_active(st->state) ||
+	    group_monitor_alive(dir_fd)) {
 		close(lock);
 		return r;
 	}
@@ -48,15 +43,7 @@ static int settle_dead_monitor(int dir_fd, const char *dir_path,
 	st->vmm_pid = 0;
 	st->vmm_start_ticks = 0;
 	st->finished_at_ns = now;
-	for (size_t i = 0; i < st->nr_containers; i++) {
-		struct lighter_container_state *c = &st->containers[i];
-
-		if (c->state == LIGHTER_CONTAINER_EXITED)
-			continue;
-		if (c->state != LIGHTER_CONTAINER_CREATED)
-			c->finished_at_ns = now;
-		c->state = LIGHTER_CONTAINER_EXITED;
-	}
+	state_finish_containers(st, now);
 	/* best effort: the caller sees the settled state either way */
 	state_write_locked(dir_fd, st, dir_path, NULL);
 	close(lock);
@@ -79,7 +66,7 @@ int lighter_group_load(const struct lighter_paths *p, const char *name,
 	r = state_read(dir_fd, st, dir_path, e);
 	if (r < 0)
 		return r;
-	if (active(st->state) && !group_monitor_alive(dir_fd))
+	if (lighter_group_is_active(st->state) && !group_monitor_alive(dir_fd))
 		r = settle_dead_monitor(dir_fd, dir_path, st, e);
 	return r;
 }

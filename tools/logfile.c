@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lighter/fd-io.h>
+
 #include "logfile.h"
 
 static const char *const stream_names[] = { "stdout", "stderr" };
@@ -61,22 +63,6 @@ int log_line_parse(const char *line, size_t len, struct log_entry *out)
 	return 0;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Entries are gathered and written in batches of about this much. */
 #define LOG_WRITE_BATCH (64U * 1024)
 
@@ -103,14 +89,14 @@ int log_write(int fd, int64_t time_ns, enum log_stream s, const void *data,
 		used += log_line_format(buf + used, time_ns, s, partial, p, n);
 		p += n + (nl ? 1 : 0);
 		if (used >= LOG_WRITE_BATCH) {
-			r = write_all(fd, buf, used);
+			r = lfd_write_all(fd, buf, used);
 			used = 0;
 			if (r < 0)
 				break;
 		}
 	}
 	if (r == 0 && used)
-		r = write_all(fd, buf, used);
+		r = lfd_write_all(fd, buf, used);
 	free(buf);
 	if (r < 0)
 		return lerr_set(e, r, "log: write");

@@ -129,18 +129,3 @@ void events_output(struct monitor *m, const struct proto_frame *f)
 		monitor_log(m, "container \"%s\": %s",
 			    m->st.containers[o.container].name, e.msg);
 }
-
-void events_finish_containers(struct monitor *m)
-{
-	int64_t now = time_wall_ns();
-
-	for (size_t i = 0; i < m->st.nr_containers; i++) {
-		struct lighter_container_state *c = &m->st.containers[i];
-
-		if (c->state == LIGHTER_CONTAINER_EXITED)
-			continue;
-		if (c->state != LIGHTER_CONTAINER_CREATED)
-			c->finished_at_ns = now;
-		c->state = LIGHTER_CONTAINER_EXITED;
-	}
-}

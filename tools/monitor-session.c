@@ -383,9 +383,11 @@ static void on_error_reply(struct monitor *m, uint32_t id,
 	char why[700];
 	int code = 125;
 
-	if (id == m->id_start && (pe->errnum == ENOENT || pe->errnum == EACCES ||
-				  pe->errnum == ENOEXEC))
-		code = pe->errnum == ENOENT ? 127 : 126;
+	if (id == m->id_start && pe->errnum == ENOENT)
+		code = 127;
+	else if (id == m->id_start &&
+		 (pe->errnum == EACCES || pe->errnum == ENOEXEC))
+		code = 126;
 	snprintf(why, sizeof(why), "agent: %s (%s)", pe->message, pe->code);
 	if (id == m->id_stop) {
 		monitor_log(m, "STOP failed: %s; powering off", why);

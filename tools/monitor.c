@@ -177,8 +177,8 @@ static void vmm_ended(struct monitor *m, int wstatus)
 		if (m->stop_requested)
 			m->st.reason = strdup("stopped");
 	}
-	events_finish_containers(m);
 	m->st.finished_at_ns = time_wall_ns();
+	state_finish_containers(&m->st, m->st.finished_at_ns);
 	m->st.monitor_pid = 0;
 	m->st.vmm_pid = 0;
 	m->st.vmm_start_ticks = 0;

@@ -34,7 +34,7 @@ struct monitor_opts {
 	const char *dir_path; /* RUN/<group> */
 	int dir_fd;
 	int lock_fd;   /* the monitor lock, held */
-	int status_fd; /* "<code> <message>\n" to `lighter start`, then closed */
+	int status_fd; /* "<code> <message>\n" to `lighter start` */
 	const char *vmm, *kernel, *initrd;
 	int64_t boot_timeout_ms;
 };
@@ -145,8 +145,6 @@ void session_forget_client(struct monitor *m, struct ctl_client *cl);
 /* monitor-events.c */
 void events_handle(struct monitor *m, const json_t *body);
 void events_output(struct monitor *m, const struct proto_frame *f);
-/* Mark every container still running as exited without a code. */
-void events_finish_containers(struct monitor *m);
 
 /* monitor-ctl.c */
 int ctl_open(struct monitor *m, struct lerr *e);

@@ -30,8 +30,6 @@ static const char *const nouns[] = {
 	"weasel",  "wren",
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 static bool name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -84,9 +82,10 @@ int group_name_check(const char *s, struct lerr *e)
 
 void group_name_generate(uint64_t seed, char *out)
 {
-	const char *adj = adjectives[seed % ARRAY_LEN(adjectives)];
-	const char *noun = nouns[(seed / ARRAY_LEN(adjectives)) %
-				 ARRAY_LEN(nouns)];
+	const size_t nr_adj = sizeof(adjectives) / sizeof(adjectives[0]);
+	const size_t nr_noun = sizeof(nouns) / sizeof(nouns[0]);
+	const char *adj = adjectives[seed % nr_adj];
+	const char *noun = nouns[(seed / nr_adj) % nr_noun];
 
 	snprintf(out, GROUP_NAME_MAX + 1, "%s_%s", adj, noun);
 }

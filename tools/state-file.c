@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <lighter/cleanup.h>
+#include <lighter/fd-io.h>
 
 #include "state.h"
 
@@ -38,22 +38,6 @@ int state_lock(int dir_fd, int how, struct lerr *e)
 		return lerr_set(e, err, "flock \"%s\"", STATE_LOCK_FILE);
 	}
 	return fd;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int state_write_locked(int dir_fd, const struct lighter_group_state *st,
@@ -80,7 +64,7 @@ int state_write_locked(int dir_fd, const struct lighter_group_state *st,
 		    0644);
 	if (fd < 0)
 		return lerr_set(e, errno, "\"%s/%s\"", what, STATE_TMP_FILE);
-	r = write_all(fd, text, len);
+	r = lfd_write_all(fd, text, len);
 	if (r < 0) {
 		unlinkat(dir_fd, STATE_TMP_FILE, 0);
 		return lerr_set(e, r, "write \"%s/%s\"", what, STATE_TMP_FILE);
@@ -113,7 +97,6 @@ int state_read_locked(int dir_fd, struct lighter_group_state *st,
 	_cleanup_free_ char *buf = NULL;
 	char name[512];
 	json_error_t jerr;
-	struct stat sb;
 	size_t got = 0;
 	json_t *j;
 	int r;
@@ -123,27 +106,12 @@ int state_read_locked(int dir_fd, struct lighter_group_state *st,
 	fd = openat(dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return lerr_set(e, errno, "\"%s\"", name);
-	if (fstat(fd, &sb) < 0)
-		return lerr_set(e, errno, "\"%s\"", name);
-	if (!S_ISREG(sb.st_mode) || sb.st_size > STATE_MAX_BYTES)
-		return lerr_fail(e, EINVAL,
-				 "\"%s\": not a regular file of at most %u "
-				 "bytes",
-				 name, STATE_MAX_BYTES);
-	buf = malloc((size_t)sb.st_size + 1);
-	if (!buf)
-		return lerr_fail(e, ENOMEM, "\"%s\": out of memory", name);
-	while (got < (size_t)sb.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return lerr_set(e, errno, "read \"%s\"", name);
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	r = lfd_read_regular(fd, STATE_MAX_BYTES, &buf, &got);
+	if (r == -EINVAL || r == -EFBIG)
+		return lerr_fail(e, -r, "\"%s\": not a regular file of at most "
+				 "%u bytes", name, STATE_MAX_BYTES);
+	if (r < 0)
+		return lerr_set(e, r, "read \"%s\"", name);
 	j = json_loadb(buf, got, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j)
 		return lerr_fail(e, EINVAL, "\"%s\": line %d: %s", name,

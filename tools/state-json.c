@@ -40,48 +40,63 @@ static const char *const phase_names[] = {
 	[LIGHTER_PHASE_VMM_EXITED] = "vmm_exited",
 };
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define NR_GROUP_STATUS (LIGHTER_GROUP_FAILED + 1)
+#define NR_CONTAINER_STATUS (LIGHTER_CONTAINER_RESTARTING + 1)
+
+static const char *name_of(const char *const *names, size_t n, size_t i)
+{
+	return i < n ? names[i] : "unknown";
+}
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	}
+	return -EINVAL;
+}
 
 const char *lighter_group_status_name(enum lighter_group_status s)
 {
-	return (size_t)s < ARRAY_LEN(group_status_names)
-		       ? group_status_names[s]
-		       : "unknown";
+	return name_of(group_status_names, NR_GROUP_STATUS, (size_t)s);
+}
+
+bool lighter_group_is_active(enum lighter_group_status s)
+{
+	return s == LIGHTER_GROUP_STARTING || s == LIGHTER_GROUP_RUNNING ||
+	       s == LIGHTER_GROUP_STOPPING;
 }
 
 const char *lighter_container_status_name(enum lighter_container_status s)
 {
-	return (size_t)s < ARRAY_LEN(container_status_names)
-		       ? container_status_names[s]
-		       : "unknown";
+	return name_of(container_status_names, NR_CONTAINER_STATUS, (size_t)s);
 }
 
 const char *lighter_phase_name(enum lighter_phase p)
 {
-	return (size_t)p < ARRAY_LEN(phase_names) ? phase_names[p] : "unknown";
+	return name_of(phase_names, LIGHTER_PHASE_COUNT, (size_t)p);
 }
 
 int lighter_group_status_parse(const char *s, enum lighter_group_status *out)
 {
-	for (size_t i = 0; i < ARRAY_LEN(group_status_names); i++) {
-		if (strcmp(s, group_status_names[i]) == 0) {
-			*out = (enum lighter_group_status)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int i = index_of(group_status_names, NR_GROUP_STATUS, s);
+
+	if (i < 0)
+		return i;
+	*out = (enum lighter_group_status)i;
+	return 0;
 }
 
 int lighter_container_status_parse(const char *s,
 				   enum lighter_container_status *out)
 {
-	for (size_t i = 0; i < ARRAY_LEN(container_status_names); i++) {
-		if (strcmp(s, container_status_names[i]) == 0) {
-			*out = (enum lighter_container_status)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int i = index_of(container_status_names, NR_CONTAINER_STATUS, s);
+
+	if (i < 0)
+		return i;
+	*out = (enum lighter_container_status)i;
+	return 0;
 }
 
 /* ---- encoding ---- */
@@ -493,6 +508,19 @@ void lighter_group_state_free(struct lighter_group_state *st)
 	free(st->reason);
 	free(st->run_dir);
 	memset(st, 0, sizeof(*st));
+}
+
+void state_finish_containers(struct lighter_group_state *st, int64_t now)
+{
+	for (size_t i = 0; i < st->nr_containers; i++) {
+		struct lighter_container_state *c = &st->containers[i];
+
+		if (c->state == LIGHTER_CONTAINER_EXITED)
+			continue;
+		if (c->state != LIGHTER_CONTAINER_CREATED)
+			c->finished_at_ns = now;
+		c->state = LIGHTER_CONTAINER_EXITED;
+	}
 }
 
 int state_container_index(const struct lighter_group_state *st,

@@ -56,6 +56,10 @@ int state_read_locked(int dir_fd, struct lighter_group_state *st,
 int state_read(int dir_fd, struct lighter_group_state *st, const char *what,
 	       struct lerr *e);
 
+/* The group has ended: containers not exited yet are marked exited
+ * (finished at now if they had started), with no exit code. */
+void state_finish_containers(struct lighter_group_state *st, int64_t now);
+
 /* The index of the container called name, or -1. */
 int state_container_index(const struct lighter_group_state *st,
 			  const char *name);

@@ -146,13 +146,11 @@ void vmm_exit_reason(int wstatus, const char *log_path, char *out, size_t n)
 		   strncmp(line, "guest panic:", 12) == 0) {
 		snprintf(out, n, "%s", line);
 	} else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
-		if (line[0])
-			snprintf(out, n, "lighter-vmm exited with status %d: %s",
-				 WEXITSTATUS(wstatus), line);
-		else
-			snprintf(out, n, "lighter-vmm exited with status %d",
-				 WEXITSTATUS(wstatus));
+		snprintf(out, n, "lighter-vmm exited with status %d%s%s",
+			 WEXITSTATUS(wstatus), line[0] ? ": " : "", line);
+	} else if (line[0]) {
+		snprintf(out, n, "%s", line);
 	} else {
-		snprintf(out, n, "%s", line[0] ? line : "the guest powered off");
+		snprintf(out, n, "the guest powered off");
 	}
 }

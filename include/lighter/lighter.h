@@ -132,6 +132,8 @@ struct lighter_group_state {
 };
 
 const char *lighter_group_status_name(enum lighter_group_status s);
+/* Starting, running or stopping: a monitor owns the group. */
+bool lighter_group_is_active(enum lighter_group_status s);
 const char *lighter_container_status_name(enum lighter_container_status s);
 /* "monitor_start", "vmm_spawned", ... as in state.json. */
 const char *lighter_phase_name(enum lighter_phase p);

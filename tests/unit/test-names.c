@@ -45,8 +45,8 @@ Test(names, messages_say_why)
 	struct lerr e = { 0 };
 
 	group_name_check("-x", &e);
-	cr_expect_str_eq(e.msg,
-			 "group name \"-x\": must start with a letter or digit");
+	cr_expect_str_eq(e.msg, "group name \"-x\": must start with a letter "
+				"or digit");
 	group_name_check("a b", &e);
 	cr_expect_str_eq(e.msg, "group name \"a b\": only letters, digits, "
 				"'_', '.' and '-' are allowed");
