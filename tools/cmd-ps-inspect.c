@@ -46,20 +46,50 @@ static void status_text(const struct lighter_group_state *st, int64_t now,
 	}
 }
 
-static void print_row(const struct lighter_group_state *st, int64_t now)
+#define PS_COLUMNS 5
+
+/* One table row: NAME STATE CONTAINERS CREATED STATUS. */
+struct ps_row {
+	char col[PS_COLUMNS][160];
+};
+
+static void fill_row(const struct lighter_group_state *st, int64_t now,
+		     struct ps_row *row)
 {
-	char created[64], status[128], ctrs[32];
 	size_t running = 0;
+	char ago[64];
 
 	for (size_t i = 0; i < st->nr_containers; i++)
 		running += st->containers[i].state ==
 			   LIGHTER_CONTAINER_RUNNING;
-	snprintf(ctrs, sizeof(ctrs), "%zu/%zu", running, st->nr_containers);
-	time_format_human(now - st->created_at_ns, created, sizeof(created));
-	strcat(created, " ago");
-	status_text(st, now, status, sizeof(status));
-	printf("%-24s %-9s %-10s %-20s %s\n", st->name,
-	       lighter_group_status_name(st->state), ctrs, created, status);
+	snprintf(row->col[0], sizeof(row->col[0]), "%s", st->name);
+	snprintf(row->col[1], sizeof(row->col[1]), "%s",
+		 lighter_group_status_name(st->state));
+	snprintf(row->col[2], sizeof(row->col[2]), "%zu/%zu", running,
+		 st->nr_containers);
+	time_format_human(now - st->created_at_ns, ago, sizeof(ago));
+	snprintf(row->col[3], sizeof(row->col[3]), "%s ago", ago);
+	status_text(st, now, row->col[4], sizeof(row->col[4]));
+}
+
+/* Columns as wide as their widest cell, three spaces apart. */
+static void print_table(const struct ps_row *rows, size_t n)
+{
+	int w[PS_COLUMNS] = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		for (int c = 0; c < PS_COLUMNS; c++) {
+			int len = (int)strlen(rows[i].col[c]);
+
+			if (len > w[c])
+				w[c] = len;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (int c = 0; c < PS_COLUMNS - 1; c++)
+			printf("%-*s   ", w[c], rows[i].col[c]);
+		printf("%s\n", rows[i].col[PS_COLUMNS - 1]);
+	}
 }
 
 /* Load a group; 0, or the exit status after saying why not. */
@@ -91,20 +121,28 @@ static int print_json(json_t *arr)
 
 int cmd_ps(const struct cli *c, struct lighter_paths *p)
 {
+	static const struct ps_row header = {
+		{ "NAME", "STATE", "CONTAINERS", "CREATED", "STATUS" },
+	};
 	struct lerr e = { 0 };
 	json_t *arr = c->json ? json_array() : NULL;
 	int64_t now = time_wall_ns();
+	struct ps_row *rows;
+	size_t n, nr_rows = 1;
 	char **names;
-	size_t n;
 
 	if (lighter_group_list(p, &names, &n, &e) < 0) {
 		json_decref(arr);
 		cmd_error("%s", e.msg);
 		return EXIT_LIGHTER;
 	}
-	if (!c->json)
-		printf("%-24s %-9s %-10s %-20s %s\n", "NAME", "STATE",
-		       "CONTAINERS", "CREATED", "STATUS");
+	rows = calloc(n + 1, sizeof(*rows));
+	if (!rows) {
+		json_decref(arr);
+		cmd_error("out of memory");
+		return EXIT_LIGHTER;
+	}
+	rows[0] = header;
 	for (size_t i = 0; i < n; i++) {
 		struct lighter_group_state st;
 
@@ -116,12 +154,15 @@ int cmd_ps(const struct cli *c, struct lighter_paths *p)
 			if (shown && arr)
 				json_array_append_new(arr, state_to_json(&st));
 			else if (shown)
-				print_row(&st, now);
+				fill_row(&st, now, &rows[nr_rows++]);
 			lighter_group_state_free(&st);
 		}
 		free(names[i]);
 	}
 	free(names);
+	if (!arr)
+		print_table(rows, nr_rows);
+	free(rows);
 	return arr ? print_json(arr) : 0;
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -565,12 +566,23 @@ static void on_conn(uv_poll_t *p, int status, int events)
 	struct lerr e = { 0 };
 	int r;
 
+	/* libuv reports POLLERR as UV_EBADF: the socket's own error says
+	 * what happened (ECONNRESET when the VMM dropped a CONNECT) */
 	if (status < 0) {
-		conn_lost(m, uv_strerror(status));
-		return;
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(m->conn.fd, SOL_SOCKET, SO_ERROR, &err, &len) <
+			    0 ||
+		    !err)
+			err = -status;
+		if (m->phase != SESSION_CONNECT_OK) {
+			conn_lost(m, strerror(err));
+			return;
+		}
 	}
 	if (m->phase == SESSION_CONNECT_OK) {
-		r = agent_conn_read_ok(&m->conn, &e);
+		r = status < 0 ? -ECONNRESET : agent_conn_read_ok(&m->conn, &e);
 		if (r == 0)
 			return;
 		if (r == -ECONNRESET) {
@@ -623,8 +635,11 @@ void session_poweroff(struct monitor *m)
 	if (m->poweroff_sent)
 		return;
 	m->poweroff_sent = true;
-	if (m->conn.fd >= 0 && m->conn.ready && m->phase >= SESSION_SPEC &&
-	    m->phase <= SESSION_RUNNING) {
+	/* not inside a layer transfer, which nothing may interrupt: a start
+	 * that is given up then ends with the VMM */
+	if (m->conn.fd >= 0 && m->conn.ready &&
+	    (m->phase == SESSION_SPEC || m->phase == SESSION_START ||
+	     m->phase == SESSION_RUNNING)) {
 		queue_empty(m, PROTO_POWEROFF, &m->id_poweroff);
 		pump(m);
 	} else {
