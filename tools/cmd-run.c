@@ -55,12 +55,14 @@ static int finish(const struct cli *c, struct lighter_paths *p,
 		cmd_error("%s", e.msg);
 		return EXIT_LIGHTER;
 	}
-	if (st.state == LIGHTER_GROUP_FAILED) {
-		if (!start_code || start_code == EXIT_LIGHTER)
-			cmd_error("group \"%s\" failed: %s", name,
-				  st.reason ? st.reason : "unknown reason");
+	/* a command that could not run keeps Docker's 126/127 */
+	if (start_code) {
+		status = start_code;
+	} else if (st.state == LIGHTER_GROUP_FAILED) {
+		cmd_error("group \"%s\" failed: %s", name,
+			  st.reason ? st.reason : "unknown reason");
 		status = EXIT_LIGHTER;
-	} else if (!start_code) {
+	} else {
 		status = lighter_group_exit_status(&st);
 	}
 	lighter_group_state_free(&st);
