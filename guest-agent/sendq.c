@@ -208,6 +208,9 @@ void sendq_flush(struct agent *a)
 	want = a->read_paused ? 0 : EPOLLIN;
 	if (a->ready && a->q.head)
 		want |= EPOLLOUT;
+	if (!want) /* cannot happen (replies wait only when ready), but a
+		      connection out of the set would never wake again */
+		want = EPOLLIN;
 	ev_watch(a, &a->conn, want);
 }
 
