@@ -81,7 +81,7 @@ static void pick_dns(char *out, size_t size)
 	snprintf(out, size, "%s", SERVE_DEFAULT_DNS);
 }
 
-static void __attribute__((noreturn)) serve_group(void)
+static void __attribute__((noreturn)) serve_group(uint32_t cid)
 {
 	struct serve_config cfg = {
 	    .listen_fd = -1,
@@ -112,7 +112,8 @@ static void __attribute__((noreturn)) serve_group(void)
 		agent_log("error: %s; powering off", e.msg);
 		power_off();
 	}
-	agent_log("listening on vsock port %d", PROTO_VSOCK_PORT);
+	agent_log("listening on vsock port %d (cid %u)", PROTO_VSOCK_PORT,
+		  (unsigned int)cid);
 	if (agent_serve(&cfg, &e) < 0)
 		agent_log("error: %s; powering off", e.msg);
 	power_off();
@@ -137,7 +138,7 @@ int main(void)
 	boot_test = cmdline_value("lighter_run", NULL, 0) ||
 		    cmdline_has_token("lighter_test=panic");
 	if (!boot_test && agent_vsock_cid(&cid, &e) == 0)
-		serve_group();
+		serve_group(cid);
 
 	report_ready();
 	agent_run_test_program();

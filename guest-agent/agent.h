@@ -38,8 +38,9 @@ int agent_reroot(struct lerr *e);
 /* netif.c: set IFF_UP on interface `name` (e.g. "lo"). */
 int agent_netif_up(const char *name, struct lerr *e);
 
-/* vsock.c: the VM's local CID; -ENODEV when there is no vsock transport
- * (no device), -errno when /dev/vsock cannot be asked. */
+/* vsock.c: the VM's guest CID (3 or more); -ENODEV when there is no
+ * virtio-vsock device (the kernel reports CID_ANY, or 1 from its loopback
+ * transport), -errno when /dev/vsock cannot be asked. */
 int agent_vsock_cid(uint32_t *cid, struct lerr *e);
 /* vsock.c: a non-blocking, close-on-exec AF_VSOCK stream socket
  * listening on port for any CID: the fd, or -errno. */

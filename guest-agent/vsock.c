@@ -1,6 +1,6 @@
-/* vsock.c - the agent's vsock endpoint: whether the VM has a vsock
- * transport at all (the local CID; without one the agent keeps its boot-
- * test behaviour and powers off), and the listening socket the host's
+/* vsock.c - the agent's vsock endpoint: whether the VM has a virtio-vsock
+ * device at all (a guest CID of 3 or more; without one the agent keeps its
+ * boot-test behaviour and powers off), and the listening socket the host's
  * connections arrive on (any CID, PROTO_VSOCK_PORT). */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,10 +24,14 @@ int agent_vsock_cid(uint32_t *cid, struct lerr *e)
 		return lerr_set(e, errno, "open \"/dev/vsock\"");
 	if (ioctl(fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &v) < 0)
 		return lerr_set(e, errno, "\"/dev/vsock\": get the local CID");
-	if (v == VMADDR_CID_ANY)
+	/* Without a virtio-vsock device the kernel answers VMADDR_CID_ANY,
+	 * or VMADDR_CID_LOCAL (1) when its loopback transport is built in;
+	 * a guest's own CID is 3 or more. */
+	if (v == VMADDR_CID_ANY || v <= VMADDR_CID_HOST)
 		return lerr_fail(e, ENODEV,
-				 "\"/dev/vsock\": no transport "
-				 "(no local CID)");
+				 "\"/dev/vsock\": no guest transport (local "
+				 "CID %u)",
+				 v);
 	*cid = v;
 	return 0;
 }
