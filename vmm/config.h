@@ -46,6 +46,8 @@ struct vmm_config {
 	/* disks: the file's drive0..drive7 in that order, then each --drive */
 	struct vmm_drive drives[VMM_MAX_DRIVES];
 	unsigned int nr_drives;
+	bool seccomp;                /* per-thread allowlists; default on,
+				      * --no-seccomp or [vm] seccomp = off */
 };
 
 /* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was

@@ -32,6 +32,7 @@
 #include "i8042.h"
 #include "io-bus.h"
 #include "kvm-vm.h"
+#include "seccomp-thread.h"
 #include "serial.h"
 #include "vcpu.h"
 #include "virtio-bind.h"
@@ -306,12 +307,19 @@ int main(int argc, char **argv)
 		vmm_config_free(&v->cfg);
 		return VMM_EXIT_OK;
 	}
+	/* Before the first thread (block workers start in vmm_setup): each
+	 * thread loads its seccomp filter as it starts, this one once the
+	 * others exist (seccomp-thread.h). */
+	if (r == 0)
+		r = vmm_seccomp_setup(v->cfg.seccomp, &e);
 	if (r == 0)
 		r = vmm_setup(v, &start, &e);
 	if (r == 0)
 		r = device_loop_start(&v->loop, &e);
 	if (r == 0)
 		r = vcpus_start(&v->vcpus, &e);
+	if (r == 0)
+		seccomp_thread_enter(SECCOMP_ROLE_MAIN);
 	if (r < 0) {
 		if (v->have_vcpus)
 			vcpus_join(&v->vcpus);
