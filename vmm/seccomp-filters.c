@@ -15,7 +15,6 @@
  * (SCMP_ACT_KILL_PROCESS), as does a system call of another ABI (x32,
  * i386). */
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
@@ -179,6 +178,7 @@ unsigned int seccomp_role_rules(enum seccomp_role role)
 
 unsigned int seccomp_role_syscalls(enum seccomp_role role)
 {
+	int seen[64];
 	unsigned int n = 0;
 
 	for (unsigned int g = 0; role < SECCOMP_ROLE_COUNT && g < MAX_GROUPS;
@@ -186,18 +186,12 @@ unsigned int seccomp_role_syscalls(enum seccomp_role role)
 		const struct sc_group *grp = &role_groups[role][g];
 
 		for (unsigned int i = 0; i < grp->n; i++) {
-			bool seen = false;
+			unsigned int k = 0;
 
-			/* counted at its first rule only */
-			for (unsigned int h = 0; h <= g && !seen; h++) {
-				const struct sc_group *o = &role_groups[role][h];
-				unsigned int end = h == g ? i : o->n;
-
-				for (unsigned int j = 0; j < end; j++)
-					seen |= o->rules[j].nr ==
-						grp->rules[i].nr;
-			}
-			n += !seen;
+			while (k < n && seen[k] != grp->rules[i].nr)
+				k++;
+			if (k == n && n < COUNT(seen))
+				seen[n++] = grp->rules[i].nr;
 		}
 	}
 	return n;
@@ -233,9 +227,10 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog *prog,
 	insns = malloc((size_t)size);
 	if (!insns)
 		return lerr_fail(e, ENOMEM, "out of memory");
+	errno = EIO; /* for a short read */
 	if (pread(fd, insns, (size_t)size, 0) != size)
-		return lerr_set(e, errno ? errno : EIO,
-				"seccomp: %s filter: reading it back", role);
+		return lerr_set(e, errno, "seccomp: %s filter: reading it back",
+				role);
 	prog->len = (unsigned short)(size / sizeof(struct sock_filter));
 	prog->filter = TAKE_PTR(insns);
 	return 0;
@@ -300,12 +295,12 @@ int vmm_seccomp_setup(bool enforce, struct lerr *e)
 	r = seccomp_hook_parse(getenv(SECCOMP_HOOK_ENV), e);
 	if (r < 0)
 		return r;
-	/* One malloc arena for every thread, in both modes.  A thread's own
-	 * arena, once it has grown and shrinks back, makes glibc open
-	 * /proc/sys/vm/overcommit_memory (the first shrink of any arena
-	 * heap) -- an openat no filter allows -- whereas the main arena
-	 * grows and shrinks with brk.  The threads allocate little, so they
-	 * do not contend, and the memory of per-thread arenas is saved. */
+	/* One malloc arena for every thread, in both modes.  The first time
+	 * glibc shrinks the heap of a thread's own arena it opens
+	 * /proc/sys/vm/overcommit_memory -- an openat no filter allows --
+	 * whereas the main arena grows and shrinks with brk.  The threads
+	 * allocate little, so they do not contend, and the memory of
+	 * per-thread arenas is saved. */
 	mallopt(M_ARENA_MAX, 1);
 	if (!enforce) {
 		for (int role = 0; role < SECCOMP_ROLE_COUNT; role++)

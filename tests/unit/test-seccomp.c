@@ -121,7 +121,8 @@ static void vcpu_allowed(const struct child_fds *fds)
 	CHILD_EXPECT(r, write(fds->event, &one, sizeof(one)) == sizeof(one), 4);
 	CHILD_EXPECT(r, syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) == 0,
 		     5);
-	/* the kick, pending here since it is blocked */
+	/* the kick, pending here since it is blocked (the child has one
+	 * thread: its id is the pid) */
 	sigemptyset(&usr1);
 	sigaddset(&usr1, VCPU_KICK_SIGNAL);
 	CHILD_EXPECT(r, sigprocmask(SIG_BLOCK, &usr1, NULL) == 0, 6);
