@@ -96,6 +96,12 @@ void events_handle(struct monitor *m, const json_t *body)
 	} else {
 		container_event(m, &ev, &m->st.containers[k]);
 		monitor_save(m);
+		if (ev.kind == PROTO_EVENT_EXITED &&
+		    (m->start_missing & (1u << k))) {
+			m->start_missing &= ~(1u << k);
+			if (!m->start_missing)
+				session_report_start(m);
+		}
 	}
 	proto_event_free(&ev);
 }

@@ -337,12 +337,35 @@ static void next_layer_or_start(struct monitor *m)
 	}
 }
 
+void session_report_start(struct monitor *m)
+{
+	char msg[600] = "";
+	int code = 0;
+
+	/* a container that could not be exec'd exited with the launcher's
+	 * 125, 126 or 127 and an error */
+	for (size_t i = 0; i < m->st.nr_containers && !code; i++) {
+		const struct lighter_container_state *c = &m->st.containers[i];
+
+		if (!c->error || !c->has_exit_code)
+			continue;
+		code = c->exit_code == 126 || c->exit_code == 127
+			       ? c->exit_code
+			       : 125;
+		/* the agent's error names the container already */
+		if (strncmp(c->error, "container \"", 11) == 0)
+			snprintf(msg, sizeof(msg), "%s", c->error);
+		else
+			snprintf(msg, sizeof(msg), "container \"%s\": %s",
+				 c->name, c->error);
+	}
+	monitor_report(m, code, msg);
+}
+
 static void on_started(struct monitor *m, const json_t *body)
 {
 	struct proto_started s = { 0 };
 	struct lerr e = { 0 };
-	char msg[600] = "";
-	int code = 0;
 
 	if (proto_started_from_json(body, &s, &e) < 0)
 		monitor_log(m, "agent: START reply: %s", e.msg);
@@ -357,21 +380,22 @@ static void on_started(struct monitor *m, const json_t *body)
 	m->phase = SESSION_RUNNING;
 	if (m->st.state == LIGHTER_GROUP_STARTING)
 		m->st.state = LIGHTER_GROUP_RUNNING;
-	/* exec failures were reported as "exited" events with an error */
+	/* the containers the answer leaves out could not be exec'd: the
+	 * start is reported once their "exited" events are in */
+	m->start_missing = 0;
 	for (size_t i = 0; i < m->st.nr_containers; i++) {
 		const struct lighter_container_state *c = &m->st.containers[i];
+		bool listed = false;
 
-		if (c->error && c->has_exit_code && !code) {
-			code = c->exit_code == 126 || c->exit_code == 127
-				       ? c->exit_code
-				       : 125;
-			snprintf(msg, sizeof(msg), "container \"%s\": %s",
-				 c->name, c->error);
-		}
+		for (size_t k = 0; k < s.n; k++)
+			listed |= strcmp(s.c[k].name, c->name) == 0;
+		if (!listed && c->state != LIGHTER_CONTAINER_EXITED)
+			m->start_missing |= 1u << i;
 	}
 	monitor_save(m);
 	monitor_log(m, "containers started");
-	monitor_report(m, code, msg);
+	if (!m->start_missing)
+		session_report_start(m);
 	if (m->stop_requested)
 		session_stop(m, m->stop_grace_ms);
 	else if (m->group_exited)
@@ -400,10 +424,20 @@ static void on_error_reply(struct monitor *m, uint32_t id,
 		monitor_kill_vmm(m, SIGTERM);
 		return;
 	}
-	if (id == m->id_start || id == m->id_spec || id == m->id_layer ||
-	    id == m->id_hello) {
-		if (id == m->id_start && code != 125)
-			monitor_report(m, code, why);
+	if (id == m->id_start) {
+		/* nothing could be exec'd: the group has failed, but the
+		 * agent's "exited" events follow, so the VM is powered off
+		 * rather than killed */
+		monitor_report(m, code, why);
+		if (!m->fail_reason[0])
+			snprintf(m->fail_reason, sizeof(m->fail_reason), "%s",
+				 why);
+		m->session_started = true;
+		m->phase = SESSION_RUNNING;
+		session_poweroff(m);
+		return;
+	}
+	if (id == m->id_spec || id == m->id_layer || id == m->id_hello) {
 		monitor_fail(m, why);
 		return;
 	}

@@ -82,7 +82,7 @@ struct monitor {
 	int vmm_pidfd;
 	uv_poll_t vmm_poll;
 	bool vmm_running;
-	char fail_reason[512]; /* set before killing it on purpose */
+	char fail_reason[768]; /* why the group failed, once known */
 
 	/* the agent */
 	struct agent_conn conn;
@@ -90,6 +90,8 @@ struct monitor {
 	int conn_events;
 	enum session_phase phase;
 	bool session_started; /* START answered once: reconnects resume */
+	uint32_t start_missing; /* bit i: container i's exec failed, its
+				 * "exited" event is awaited */
 	uint32_t id_hello, id_spec, id_layer, id_start, id_stop, id_poweroff;
 	size_t layer_idx;
 	int layer_fd;
@@ -134,6 +136,9 @@ void monitor_kill_after(struct monitor *m, uint64_t ms);
 
 /* monitor-session.c */
 int session_begin(struct monitor *m);
+/* Tell `lighter start` how START went: 0, or 126/127/125 and the error of
+ * the first container that could not be exec'd. */
+void session_report_start(struct monitor *m);
 void session_poweroff(struct monitor *m);
 void session_stop(struct monitor *m, unsigned int grace_ms);
 /* 0 when the SIGNAL went out (the client gets the answer later). */
