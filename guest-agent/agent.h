@@ -1,7 +1,9 @@
-/* agent.h - internal interfaces between the pieces of lighter-agent, the
- * guest's PID 1: early filesystems (mounts.c), the VMM's private I/O port
- * (vmm-port.c), console and kernel-command-line helpers (console.c) and the
- * boot sequence that ties them together (agent-main.c).
+/* agent.h - internal interfaces between the boot pieces of lighter-agent,
+ * the guest's PID 1: filesystems (mounts.c), the move off the initramfs
+ * (reroot.c), lo (netif.c), the vsock endpoint (vsock.c), the VMM's
+ * private I/O port (vmm-port.c), console and kernel-command-line helpers
+ * (console.c) and the boot sequence that ties them together
+ * (agent-main.c).  Serving the group is serve.h's.
  *
  * Functions follow the project's error contract (include/lighter/error.h):
  * they return 0 or a negative errno and fill a struct lerr; only
@@ -11,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lighter/error.h>
 
@@ -21,6 +24,27 @@
  * (EBUSY from an automounted devtmpfs is fine), creating the mount points
  * when the initramfs lacks them. */
 int agent_mount_early(struct lerr *e);
+
+/* mounts.c: tmpfs on /run and /tmp, cgroup2 on /sys/fs/cgroup (after
+ * agent_reroot(), in the new root). */
+int agent_mount_serve(struct lerr *e);
+
+/* reroot.c: a tmpfs becomes the root (switch_root's way): /init and the
+ * top directories copied or made there, /dev /proc /sys moved into it,
+ * the tmpfs moved over / and chrooted into, so containers can pivot_root.
+ * After agent_mount_early(). */
+int agent_reroot(struct lerr *e);
+
+/* netif.c: set IFF_UP on interface `name` (e.g. "lo"). */
+int agent_netif_up(const char *name, struct lerr *e);
+
+/* vsock.c: the VM's guest CID (3 or more); -ENODEV when there is no
+ * virtio-vsock device (the kernel reports CID_ANY, or 1 from its loopback
+ * transport), -errno when /dev/vsock cannot be asked. */
+int agent_vsock_cid(uint32_t *cid, struct lerr *e);
+/* vsock.c: a non-blocking, close-on-exec AF_VSOCK stream socket
+ * listening on port for any CID: the fd, or -errno. */
+int agent_vsock_listen(unsigned int port, struct lerr *e);
 
 /* vmm-port.c: request access to GUEST_DEBUG_PORT once, then write single
  * bytes to it (GUEST_PORT_BOOT_READY, GUEST_PORT_POWEROFF). */

@@ -35,18 +35,20 @@ enum cfg_key {
 	KEY_VSOCK_UDS,
 	KEY_VSOCK_CID,
 	KEY_NET,
+	KEY_SECCOMP,
 	KEY_COUNT,
 };
 
 /* Names of the [vm] keys; the flag for key k is "--" + cfg_key_name[k]
- * except for vcpus, whose flag is --cpus (with --vcpus as an alias). */
+ * except for vcpus, whose flag is --cpus (with --vcpus as an alias), and
+ * seccomp, whose only flag is --no-seccomp (seccomp = off). */
 static const char *const cfg_key_name[KEY_COUNT] = {
 	[KEY_VCPUS] = "vcpus",     [KEY_MEMORY] = "memory",
 	[KEY_KERNEL] = "kernel",   [KEY_INITRD] = "initrd",
 	[KEY_CMDLINE] = "cmdline", [KEY_CONSOLE] = "console",
 	[KEY_BOOT] = "boot",       [KEY_RNG] = "rng",
 	[KEY_VSOCK_UDS] = "vsock_uds", [KEY_VSOCK_CID] = "vsock_cid",
-	[KEY_NET] = "net",
+	[KEY_NET] = "net",         [KEY_SECCOMP] = "seccomp",
 };
 
 static const char *const cfg_flag_name[KEY_COUNT] = {
@@ -55,7 +57,7 @@ static const char *const cfg_flag_name[KEY_COUNT] = {
 	[KEY_CMDLINE] = "--cmdline",  [KEY_CONSOLE] = "--console",
 	[KEY_BOOT] = "--boot",        [KEY_RNG] = "--rng",
 	[KEY_VSOCK_UDS] = "--vsock-uds", [KEY_VSOCK_CID] = "--vsock-cid",
-	[KEY_NET] = "--net",
+	[KEY_NET] = "--net",          [KEY_SECCOMP] = "--no-seccomp",
 };
 
 static const char usage_text[] =
@@ -84,6 +86,8 @@ static const char usage_text[] =
 	"  --drive path=FILE[,ro][,id=SERIAL]\n"
 	"                    virtio-blk disk on a raw image (a multiple of\n"
 	"                    512 bytes); repeat for up to 8; [vm] drive0..drive7\n"
+	"  --no-seccomp      debugging: run every thread without its seccomp\n"
+	"                    allowlist ([vm] seccomp = off; default on)\n"
 	"  --help            show this help\n"
 	"exit status: 0 guest powered off or reset, or stopped by SIGINT/SIGTERM;\n"
 	"  1 setup error; 2 guest triple fault, crash or kernel panic;\n"
@@ -342,6 +346,8 @@ static int cfg_set(struct vmm_config *c, enum cfg_key k, const char *val,
 		return set_vsock_cid(c, val, o, e);
 	case KEY_NET:
 		return set_net(c, val, o, e);
+	case KEY_SECCOMP:
+		return set_switch(&c->seccomp, val, o, e);
 	case KEY_COUNT:
 	default:
 		break;
@@ -449,6 +455,7 @@ static int cfg_defaults(struct vmm_config *c, struct lerr *e)
 	c->console = CONSOLE_STDOUT;
 	c->protocol = BOOT_AUTO;
 	c->vsock_cid = 3;
+	c->seccomp = true;
 	return cfg_set_string(&c->cmdline, DEFAULT_CMDLINE, e);
 }
 
@@ -456,6 +463,7 @@ enum {
 	OPT_HELP = 'h',
 	OPT_CONFIG = 0x100,
 	OPT_DRIVE = 0x101,
+	OPT_NO_SECCOMP = 0x102,
 	OPT_KEY_BASE = 0x200,
 	OPT_JAIL_BASE = 0x300, /* + enum jail_opt */
 };
@@ -476,6 +484,7 @@ static const struct option long_options[] = {
 	{ "vsock-cid", required_argument, NULL, OPT_KEY_BASE + KEY_VSOCK_CID },
 	{ "net", required_argument, NULL, OPT_KEY_BASE + KEY_NET },
 	{ "drive", required_argument, NULL, OPT_DRIVE },
+	{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -506,6 +515,9 @@ static int cfg_parse(struct vmm_config *c, int argc, char **argv,
 						"--drive: more than %d drives",
 						VMM_MAX_DRIVES);
 			drive_flag[nr_drive_flags++] = optarg;
+			break;
+		case OPT_NO_SECCOMP:
+			flag_val[KEY_SECCOMP] = "off";
 			break;
 		case ':':
 			return lerr_fail(e, EINVAL, "%s: missing argument",

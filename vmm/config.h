@@ -49,6 +49,8 @@ struct vmm_config {
 	struct vmm_drive drives[VMM_MAX_DRIVES];
 	unsigned int nr_drives;
 	struct jail_config jail;     /* --jail* flags (jail-config.c) */
+	bool seccomp;                /* per-thread allowlists; default on,
+				      * --no-seccomp or [vm] seccomp = off */
 };
 
 /* Parse argv (argv[0] is the program name). Returns 0, 1 when --help was

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include "device-loop.h"
+#include "seccomp-thread.h"
 
 static void on_stop(uv_async_t *a)
 {
@@ -28,6 +29,7 @@ static void *loop_thread(void *arg)
 {
 	struct device_loop *dl = arg;
 
+	seccomp_thread_enter(SECCOMP_ROLE_DEVICE);
 	uv_run(&dl->loop, UV_RUN_DEFAULT);
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #include <lighter/cleanup.h>
 
 #include "cpuid.h"
+#include "seccomp-thread.h"
 #include "vcpu.h"
 
 /* MSR numbers (asm/msr-index.h is not exported to userspace). */
@@ -369,6 +370,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpus *vs = c->set;
 	sigset_t kick;
 
+	seccomp_thread_enter(SECCOMP_ROLE_VCPU);
 	sigemptyset(&kick);
 	sigaddset(&kick, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);

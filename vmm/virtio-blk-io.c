@@ -12,6 +12,7 @@
 
 #include <lighter/cleanup.h>
 
+#include "seccomp-thread.h"
 #include "virtio-blk-io.h"
 
 int blk_file_open(struct blk_file *f, const char *path, bool ro,
@@ -144,6 +145,7 @@ static void *worker(void *arg)
 	struct blk_io_req *r;
 	uint64_t one = 1;
 
+	seccomp_thread_enter(SECCOMP_ROLE_BLK);
 	pthread_mutex_lock(&io->lock);
 	for (;;) {
 		while (!io->queued && !io->stopping)

@@ -50,6 +50,7 @@ struct virtio_blk {
 	bool writeback;                /* FLUSH negotiated: no write-through */
 	/* device thread only: */
 	struct blk_req *reqs, *free_reqs;
+	unsigned int reqs_untouched;   /* reqs[this..] never used yet */
 	unsigned int inflight;         /* with the workers */
 	struct virtq_chain chain;
 };
@@ -257,6 +258,21 @@ static bool read_inline(struct virtio_blk *b, struct blk_req *req)
 	return r == 1;
 }
 
+/* A free request slot, NULL if none.  Slots are taken from the array
+ * only when the free list is empty, so the pages of the array (about
+ * 2 KiB a slot) become resident as deep as the guest queues, not all at
+ * creation. */
+static struct blk_req *blk_req_get(struct virtio_blk *b)
+{
+	struct blk_req *req = b->free_reqs;
+
+	if (req)
+		b->free_reqs = req->free_next;
+	else if (b->reqs_untouched < VIRTIO_BLK_QUEUE_MAX)
+		req = &b->reqs[b->reqs_untouched++];
+	return req;
+}
+
 /* Take on every request the driver posted, as long as request slots
  * last (a completion calls us again). */
 static void blk_process(struct virtio_blk *b)
@@ -267,9 +283,9 @@ static void blk_process(struct virtio_blk *b)
 	uint32_t gen;
 	uint8_t st;
 
-	while (b->free_reqs && blk_pop(b, &b->chain, &gen, &writeback) == 1) {
-		req = b->free_reqs;
-		b->free_reqs = req->free_next;
+	while ((b->free_reqs || b->reqs_untouched < VIRTIO_BLK_QUEUE_MAX) &&
+	       blk_pop(b, &b->chain, &gen, &writeback) == 1) {
+		req = blk_req_get(b);
 		req->gen = gen;
 		switch (parse_request(b, &b->chain, req, writeback, &st)) {
 		case PARSE_SUBMIT:
@@ -402,10 +418,6 @@ struct virtio_dev *virtio_blk_create(const struct guest_mem *mem,
 	if (!b->reqs) {
 		lerr_fail(e, ENOMEM, "virtio-blk: out of memory");
 		goto fail;
-	}
-	for (unsigned int i = 0; i < VIRTIO_BLK_QUEUE_MAX; i++) {
-		b->reqs[i].free_next = b->free_reqs;
-		b->free_reqs = &b->reqs[i];
 	}
 	r = blk_file_open(&b->file, p->path, p->ro, e);
 	if (r < 0)

@@ -35,6 +35,7 @@
 #include "io-bus.h"
 #include "jail.h"
 #include "kvm-vm.h"
+#include "seccomp-thread.h"
 #include "serial.h"
 #include "vcpu.h"
 #include "virtio-bind.h"
@@ -328,12 +329,19 @@ int main(int argc, char **argv)
 		if (r == 1)
 			return vmm_jail_exit(v, &jx);
 	}
+	/* Before the first thread (block workers start in vmm_setup): each
+	 * thread loads its seccomp filter as it starts, this one once the
+	 * others exist (seccomp-thread.h). */
+	if (r == 0)
+		r = vmm_seccomp_setup(v->cfg.seccomp, &e);
 	if (r == 0)
 		r = vmm_setup(v, &start, &e);
 	if (r == 0)
 		r = device_loop_start(&v->loop, &e);
 	if (r == 0)
 		r = vcpus_start(&v->vcpus, &e);
+	if (r == 0)
+		seccomp_thread_enter(SECCOMP_ROLE_MAIN);
 	if (r < 0) {
 		if (v->have_vcpus)
 			vcpus_join(&v->vcpus);

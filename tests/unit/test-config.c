@@ -43,6 +43,7 @@ Test(config, defaults)
 	cr_expect_null(c.console_path);
 	cr_expect_eq(c.protocol, BOOT_AUTO);
 	cr_expect_null(c.config_file);
+	cr_expect(c.seccomp, "seccomp filters are on by default");
 }
 
 Test(config, all_flags)
@@ -232,6 +233,7 @@ Test(config, bad_files)
 		{ "[vm]\nvcpus = 100\n", "[vm] vcpus: \"100\" is out of range" },
 		{ "[vm]\nvcpus =\n", "[vm] vcpus: \"\" is not a number" },
 		{ "[vm]\nboot = efi\n", "[vm] boot: \"efi\" is not one of" },
+		{ "[vm]\nseccomp = no\n", "[vm] seccomp: \"no\" is not on or off" },
 		{ "[vm]\nkernel =\n", "[vm] kernel: empty path" },
 		{ "[vm]\nmemroy = 1G\n", "[vm] unknown key \"memroy\"" },
 		{ "[vm]\nkernel = k\n[net]\ntap = tap0\n",
@@ -397,4 +399,35 @@ Test(config, bad_net_values_name_the_flag_or_key)
 	cr_expect(strstr(e.msg, "[vm] net: ") != NULL &&
 			  strstr(e.msg, "not a unicast MAC") != NULL,
 		  "%s", e.msg);
+}
+
+Test(config, seccomp_off_by_flag_or_key)
+{
+	struct lerr e;
+	char *ini;
+
+	cr_assert_eq(PARSE(&e, "--kernel", "k", "--no-seccomp"), 0, "%s",
+		     e.msg);
+	cr_expect_not(c.seccomp);
+	vmm_config_free(&c);
+
+	ini = write_ini("[vm]\nkernel = k\nseccomp = off\n");
+	cr_assert_eq(PARSE(&e, "--config", ini), 0, "%s", e.msg);
+	cr_expect_not(c.seccomp);
+	vmm_config_free(&c);
+
+	/* the file may turn them on explicitly; the flag still wins */
+	free(ini);
+	ini = write_ini("[vm]\nkernel = k\nseccomp = on\n");
+	cr_assert_eq(PARSE(&e, "--config", ini), 0, "%s", e.msg);
+	cr_expect(c.seccomp);
+	vmm_config_free(&c);
+	cr_assert_eq(PARSE(&e, "--config", ini, "--no-seccomp"), 0, "%s",
+		     e.msg);
+	cr_expect_not(c.seccomp);
+
+	/* --no-seccomp takes no argument */
+	vmm_config_free(&c);
+	cr_expect_lt(PARSE(&e, "--kernel", "k", "--no-seccomp=on"), 0);
+	free(ini);
 }
