@@ -1,0 +1,188 @@
+/* cli-usage.c - the usage text of `lighter` and of each command. */
+#include "cli.h"
+
+#ifndef LIGHTER_LIBDIR
+#define LIGHTER_LIBDIR "/usr/local/lib/lighter"
+#endif
+
+static const char overview[] =
+	"usage: lighter [--run-dir DIR] [--data-dir DIR] COMMAND [OPTIONS]\n"
+	"\n"
+	"Container groups, each in its own KVM microVM.\n"
+	"\n"
+	"commands:\n"
+	"  run       create and start a group, follow its output\n"
+	"  create    create a group from a spec file or an image\n"
+	"  start     start created groups\n"
+	"  stop      stop running groups\n"
+	"  rm        remove groups\n"
+	"  ps        list groups\n"
+	"  inspect   show groups' state as JSON\n"
+	"  logs      show a group's container output\n"
+	"  bench     measure cold starts\n"
+	"  help      show a command's usage\n"
+	"\n"
+	"global options:\n"
+	"  --run-dir DIR   group state (LIGHTER_RUN_DIR; default\n"
+	"                  /run/lighter, or $XDG_RUNTIME_DIR/lighter when\n"
+	"                  not root)\n"
+	"  --data-dir DIR  the image content store (LIGHTER_DATA_DIR;\n"
+	"                  default /var/lib/lighter)\n"
+	"  -h, --help      this text;  -v, --version  the version\n"
+	"\n"
+	"environment: LIGHTER_VMM, LIGHTER_KERNEL, LIGHTER_INITRD (the VMM,\n"
+	"guest kernel and initramfs; default: beside the lighter executable\n"
+	"in the build tree, then installed in " LIGHTER_LIBDIR "),\n"
+	"LIGHTER_BOOT_TIMEOUT (seconds the guest agent has to answer,\n"
+	"default 60).\n"
+	"exit status: 0 success, 1 no such group, 125 lighter's own error;\n"
+	"run passes on the first container's exit status.\n";
+
+#define CREATE_FORMS(cmd)                                                      \
+	"usage: lighter " cmd " [OPTIONS] SPEC.ini\n"                          \
+	"       lighter " cmd " [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+
+#define IMAGE_TEXT                                                             \
+	"SPEC.ini is a group spec file; IMAGE a reference (oci:DIR[:TAG],\n"   \
+	"oci-archive:FILE[:TAG]) run as the group's one container, \"main\".\n"
+
+static const char create_usage[] =
+	CREATE_FORMS("create")
+	"\n"
+	"Create a group: check the spec, bring its images into the content\n"
+	"store and write its state under the run dir.\n"
+	IMAGE_TEXT
+	"\n"
+	"options:\n"
+	"  --name NAME        the group's name (default: the spec's, or one\n"
+	"                     made up)\n"
+	"  --cpus N           vCPUs of the group (IMAGE form; default 1)\n"
+	"  -m, --memory SIZE  memory of the group (IMAGE form; default 512M)\n"
+	"  -e, --env K=V      set a variable (IMAGE form; repeatable)\n"
+	"  -h, --help         this text\n";
+
+static const char run_usage[] =
+	CREATE_FORMS("run")
+	"\n"
+	"Create and start a group.  In the foreground, its containers' output\n"
+	"is followed (\"container | \" before each line when there are\n"
+	"several), SIGINT and SIGTERM stop it, and lighter exits with the\n"
+	"first container's exit status (128+N for signal N; 125 when the VM\n"
+	"failed).\n"
+	IMAGE_TEXT
+	"\n"
+	"options:\n"
+	"  -d, --detach       print the group's name and return once started\n"
+	"  --rm               remove the group when it ends\n"
+	"  --name NAME        the group's name\n"
+	"  --cpus N           vCPUs of the group (IMAGE form; default 1)\n"
+	"  -m, --memory SIZE  memory of the group (IMAGE form; default 512M)\n"
+	"  -e, --env K=V      set a variable (IMAGE form; repeatable)\n"
+	"  -h, --help         this text\n";
+
+static const char start_usage[] =
+	"usage: lighter start GROUP...\n"
+	"\n"
+	"Boot each group's microVM and start its containers; returns once\n"
+	"they run.  Exit status 127 when a command was not found, 126 when it\n"
+	"could not be executed, 125 for other failures.\n";
+
+static const char stop_usage[] =
+	"usage: lighter stop [-t SECS] GROUP...\n"
+	"\n"
+	"Stop each group: SIGTERM to every container, SIGKILL after the grace\n"
+	"time, then power the VM off.  Stopping a stopped group is no error.\n"
+	"\n"
+	"options:\n"
+	"  -t, --time SECS  grace time (default 10)\n"
+	"  -h, --help       this text\n";
+
+static const char rm_usage[] =
+	"usage: lighter rm [-f] GROUP...\n"
+	"\n"
+	"Remove each group's state, logs and sockets (image blobs stay).\n"
+	"\n"
+	"options:\n"
+	"  -f, --force  kill a running group first\n"
+	"  -h, --help   this text\n";
+
+static const char ps_usage[] =
+	"usage: lighter ps [-a] [--format table|json]\n"
+	"\n"
+	"List running groups: NAME STATE CONTAINERS CREATED STATUS.\n"
+	"\n"
+	"options:\n"
+	"  -a, --all      every group, not only running ones\n"
+	"  --format json  a JSON array of the groups' inspect objects\n"
+	"  -h, --help     this text\n";
+
+static const char inspect_usage[] =
+	"usage: lighter inspect GROUP...\n"
+	"\n"
+	"Print a JSON array with each group's state: name, state, reason,\n"
+	"pids, times, sizes, phase timings and containers.\n";
+
+static const char logs_usage[] =
+	"usage: lighter logs [-f] [--tail N] [-t] GROUP [CONTAINER]\n"
+	"\n"
+	"Show the output of a group's container (all of them, interleaved by\n"
+	"time and prefixed with their names, when the group has several and\n"
+	"no CONTAINER is named).\n"
+	"\n"
+	"options:\n"
+	"  -f, --follow      keep following until the group ends\n"
+	"  -n, --tail N      only the last N lines (per container; \"all\")\n"
+	"  -t, --timestamps  show each line's time\n"
+	"  -h, --help        this text\n";
+
+static const char bench_usage[] =
+	"usage: lighter bench cold-start [-n N] [--image REF] [--qemu]\n"
+	"\n"
+	"Run N hello-world groups (echo hello) and print the median of each\n"
+	"start phase.  With --qemu, also time qemu-system-x86_64 -M microvm\n"
+	"and lighter-vmm booting the same kernel and initramfs to the agent's\n"
+	"ready line, and their ratio.\n"
+	"\n"
+	"options:\n"
+	"  -n, --runs N   runs (default 10)\n"
+	"  --image REF    the image (default $LIGHTER_BENCH_IMAGE)\n"
+	"  --qemu         compare with QEMU's microvm\n"
+	"  -h, --help     this text\n";
+
+static const char help_usage[] =
+	"usage: lighter help [COMMAND]\n";
+
+static const char version_usage[] =
+	"usage: lighter version\n";
+
+const char *cli_usage(enum cli_command cmd)
+{
+	switch (cmd) {
+	case CLI_CREATE:
+		return create_usage;
+	case CLI_RUN:
+		return run_usage;
+	case CLI_START:
+		return start_usage;
+	case CLI_STOP:
+		return stop_usage;
+	case CLI_RM:
+		return rm_usage;
+	case CLI_PS:
+		return ps_usage;
+	case CLI_INSPECT:
+		return inspect_usage;
+	case CLI_LOGS:
+		return logs_usage;
+	case CLI_BENCH:
+		return bench_usage;
+	case CLI_HELP:
+		return help_usage;
+	case CLI_VERSION:
+		return version_usage;
+	case CLI_NONE:
+	case CLI_COMMAND_COUNT:
+	default:
+		return overview;
+	}
+}

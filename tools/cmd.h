@@ -1,0 +1,33 @@
+/* cmd.h - the `lighter` commands, one function each (cmd-*.c,
+ * bench-cold-start.c), called by lighter-main.c with the parsed command
+ * line and the resolved paths.  Each prints its own output and errors
+ * ("lighter: ..." on stderr) and returns the process's exit status:
+ * 0, 1 for a missing group, 125 for lighter's own failures, or what
+ * the command passes on (run: the first container's status). */
+#ifndef LIGHTER_TOOLS_CMD_H
+#define LIGHTER_TOOLS_CMD_H
+
+#include <lighter/lighter.h>
+
+#include "cli.h"
+
+#define EXIT_NO_GROUP 1
+#define EXIT_LIGHTER 125
+
+int cmd_create(const struct cli *c, struct lighter_paths *p);
+int cmd_run(const struct cli *c, struct lighter_paths *p);
+int cmd_start(const struct cli *c, struct lighter_paths *p);
+int cmd_stop(const struct cli *c, struct lighter_paths *p);
+int cmd_rm(const struct cli *c, struct lighter_paths *p);
+int cmd_ps(const struct cli *c, struct lighter_paths *p);
+int cmd_inspect(const struct cli *c, struct lighter_paths *p);
+int cmd_logs(const struct cli *c, struct lighter_paths *p);
+int cmd_bench(const struct cli *c, struct lighter_paths *p);
+
+/* "lighter: <msg>" on stderr. */
+__attribute__((format(printf, 1, 2))) void cmd_error(const char *fmt, ...);
+
+/* 1 (after saying 'no such group "x"') when the group is missing. */
+int cmd_need_group(const struct lighter_paths *p, const char *name);
+
+#endif
