@@ -29,6 +29,9 @@ lt_init() {
 		exit 1
 	fi
 	IMG=oci:$IMAGES/img
+	# meson passes build-relative paths; the scripts work in E2E_DIR.
+	VMM=$(realpath "$VMM") KERNEL=$(realpath "$KERNEL")
+	INITRD=$(realpath "$INITRD")
 	export LIGHTER_RUN_DIR=$E2E_DIR/run
 	export LIGHTER_DATA_DIR=$E2E_DIR/data
 	export LIGHTER_VMM=$VMM LIGHTER_KERNEL=$KERNEL LIGHTER_INITRD=$INITRD
@@ -99,7 +102,7 @@ lt_expect() { # NAME GROUP WANT-RC WANT-STDOUT
 		lt_fail "$name" "stdout '$out', want '$want_out'" "$group"
 		return 1
 	fi
-	e2e_ok "$name" "status $rc, '$out'"
+	e2e_ok "$name" "status $rc, '${out//$'\n'/\\n}'"
 }
 
 lt_spec() {

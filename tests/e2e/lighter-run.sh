@@ -120,10 +120,13 @@ if [[ $(lt_rc over) != 0 ]]; then
 	lt_fail over "exit status $(lt_rc over), want 0 (the first container's)" over
 else
 	e2e_ok over "group of 8 ran, status 0"
-	if grep -qx 'env | prod-3-over' "$E2E_DIR/over.out"; then
+	# Names are padded to the longest ("entrypoint").
+	if grep -Eqx 'env +\| prod-3-over' "$E2E_DIR/over.out" &&
+		grep -Eqx 'entrypoint \| ep' "$E2E_DIR/over.out"; then
 		e2e_ok over-prefix "run prefixes each container's lines"
 	else
-		lt_fail over-prefix "no 'env | prod-3-over' line in run's output" over
+		lt_fail over-prefix "no 'env        | prod-3-over' line in run's output" over
+		sed 's/^/# over.out: /' "$E2E_DIR/over.out"
 	fi
 	while IFS='|' read -r c want; do
 		lt "over-$c" logs over "$c"
