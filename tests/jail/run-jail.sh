@@ -174,6 +174,12 @@ inspect() {
 		expect_eq "$(field "$st" "$cap")" 0000000000000000 "$cap"
 	done
 	expect_eq "$(field "$st" NoNewPrivs)" 1 NoNewPrivs
+	# the main thread loads its seccomp filter once the vCPUs run
+	for _ in $(seq 20); do
+		[[ $(field "$st" Seccomp) == 2 ]] && break
+		sleep 0.1
+	done
+	expect_eq "$(field "$st" Seccomp)" 2 "Seccomp (filter mode)"
 	expect_eq "$(field "$st" Uid | tr -s '\t ' ' ')" \
 		"$JAIL_UID $JAIL_UID $JAIL_UID $JAIL_UID" Uid
 	expect_eq "$(field "$st" Gid | tr -s '\t ' ' ')" \
