@@ -209,6 +209,13 @@ static int check_doc_media(json_t *root, bool (*kind)(enum oci_media),
 	if (r < 0)
 		return r;
 	if (!s) {
+		/* no mediaType of its own: the descriptor's must be of this
+		 * kind (a descriptor naming a config or a layer cannot lead
+		 * to a manifest) */
+		if (expect != OCI_MEDIA_UNKNOWN && !kind(expect))
+			return field_fail(e, what, "mediaType",
+					  "missing, and the descriptor's is not %s",
+					  kind_name);
 		*out = expect;
 		return 0;
 	}
