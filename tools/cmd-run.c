@@ -73,16 +73,7 @@ static int finish(const struct cli *c, struct lighter_paths *p,
 
 int cmd_run(const struct cli *c, struct lighter_paths *p)
 {
-	struct lighter_create_opts o = {
-		.name = c->name,
-		.spec_path = c->spec_path,
-		.image = c->image,
-		.cpus = c->cpus,
-		.mem_bytes = c->mem_bytes,
-		.env = c->env,
-		.argv = (const char *const *)c->argv,
-		.auto_remove = c->rm && c->detach,
-	};
+	struct lighter_create_opts o;
 	char name[LIGHTER_NAME_MAX + 1];
 	struct run_ctx rc = { .p = p, .name = name };
 	struct lighter_log_opts lo = {
@@ -96,6 +87,8 @@ int cmd_run(const struct cli *c, struct lighter_paths *p)
 	struct lerr e = { 0 };
 	int code = 0;
 
+	cmd_create_opts(c, &o);
+	o.auto_remove = c->rm && c->detach;
 	if (lighter_paths_runtime(p, &e) < 0) {
 		cmd_error("%s", e.msg);
 		return EXIT_LIGHTER;

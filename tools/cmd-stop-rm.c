@@ -6,51 +6,36 @@
 
 #include "cmd.h"
 
-int cmd_stop(const struct cli *c, struct lighter_paths *p)
+static int stop_one(const struct cli *c, struct lighter_paths *p,
+		    const char *name)
 {
 	struct lerr e = { 0 };
-	int status = 0;
 
-	for (size_t i = 0; i < c->nr_groups; i++) {
-		const char *name = c->groups[i];
-		int r = cmd_need_group(p, name);
-
-		if (r) {
-			status = r;
-			continue;
-		}
-		if (lighter_group_stop(p, name, c->stop_timeout_s * 1000U, &e) <
-		    0) {
-			cmd_error("%s", e.msg);
-			status = EXIT_LIGHTER;
-			continue;
-		}
-		printf("%s\n", name);
-		fflush(stdout);
+	if (lighter_group_stop(p, name, c->stop_timeout_s * 1000U, &e) < 0) {
+		cmd_error("%s", e.msg);
+		return EXIT_LIGHTER;
 	}
-	return status;
+	return 0;
+}
+
+static int rm_one(const struct cli *c, struct lighter_paths *p,
+		  const char *name)
+{
+	struct lerr e = { 0 };
+
+	if (lighter_group_remove(p, name, c->force, &e) < 0) {
+		cmd_error("%s", e.msg);
+		return EXIT_LIGHTER;
+	}
+	return 0;
+}
+
+int cmd_stop(const struct cli *c, struct lighter_paths *p)
+{
+	return cmd_each_group(c, p, stop_one);
 }
 
 int cmd_rm(const struct cli *c, struct lighter_paths *p)
 {
-	struct lerr e = { 0 };
-	int status = 0;
-
-	for (size_t i = 0; i < c->nr_groups; i++) {
-		const char *name = c->groups[i];
-		int r = cmd_need_group(p, name);
-
-		if (r) {
-			status = r;
-			continue;
-		}
-		if (lighter_group_remove(p, name, c->force, &e) < 0) {
-			cmd_error("%s", e.msg);
-			status = EXIT_LIGHTER;
-			continue;
-		}
-		printf("%s\n", name);
-		fflush(stdout);
-	}
-	return status;
+	return cmd_each_group(c, p, rm_one);
 }

@@ -30,4 +30,17 @@ __attribute__((format(printf, 1, 2))) void cmd_error(const char *fmt, ...);
 /* 1 (after saying 'no such group "x"') when the group is missing. */
 int cmd_need_group(const struct lighter_paths *p, const char *name);
 
+/* One command on every GROUP argument in turn (start, stop, rm): a
+ * missing group is reported (status 1) and the others still handled;
+ * act says why it failed and returns its exit status, or 0, after which
+ * the group's name is printed.  Returns the last non-zero status. */
+typedef int (*cmd_group_act)(const struct cli *c, struct lighter_paths *p,
+			     const char *name);
+int cmd_each_group(const struct cli *c, struct lighter_paths *p,
+		   cmd_group_act act);
+
+/* The create options every command that creates a group (create, run)
+ * takes from its arguments. */
+void cmd_create_opts(const struct cli *c, struct lighter_create_opts *o);
+
 #endif
