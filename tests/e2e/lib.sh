@@ -24,16 +24,46 @@ e2e_init() {
 }
 
 # Boots the guest; the console goes to $E2E_DIR/NAME.console, lighter-vmm's
-# own stderr to NAME.stderr, the exit status to NAME.rc.
+# own stderr to NAME.stderr, the exit status to NAME.rc (124 when it ran
+# past E2E_BOOT_TIMEOUT; NAME.threads then says what each of its threads
+# was doing, for stalls that only show under load).
 e2e_boot() {
-	local name=$1 rc
+	local name=$1 rc pid dog
 	shift
-	timeout --kill-after=10 "$E2E_BOOT_TIMEOUT" "$VMM" --kernel "$KERNEL" \
-		--initrd "$INITRD" --console stdout "$@" \
-		>"$E2E_DIR/$name.console" 2>"$E2E_DIR/$name.stderr" </dev/null
+	rm -f "$E2E_DIR/$name.timedout" "$E2E_DIR/$name.threads"
+	"$VMM" --kernel "$KERNEL" --initrd "$INITRD" --console stdout "$@" \
+		>"$E2E_DIR/$name.console" 2>"$E2E_DIR/$name.stderr" </dev/null &
+	pid=$!
+	e2e_watchdog "$pid" "$E2E_DIR/$name" &
+	dog=$!
+	wait "$pid"
 	rc=$?
+	kill "$dog" 2>/dev/null
+	wait "$dog" 2>/dev/null
+	[[ -f $E2E_DIR/$name.timedout ]] && rc=124
 	echo "$rc" >"$E2E_DIR/$name.rc"
 	return 0
+}
+
+# e2e_watchdog PID BASE: after E2E_BOOT_TIMEOUT seconds, record each
+# thread of PID (name, state, kernel wait channel, system call) in
+# BASE.threads, then stop it: SIGTERM, SIGKILL 10 s later.
+e2e_watchdog() {
+	local pid=$1 base=$2 nap t
+	sleep "$E2E_BOOT_TIMEOUT" &
+	nap=$!
+	trap 'kill $nap 2>/dev/null; exit 0' TERM
+	wait "$nap"
+	trap - TERM
+	kill -0 "$pid" 2>/dev/null || exit 0
+	: >"$base.timedout"
+	for t in /proc/"$pid"/task/*; do
+		echo "$(cat "$t/comm" 2>/dev/null) state=$(awk '{ print $3 }' "$t/stat" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)"
+	done >"$base.threads"
+	kill -TERM "$pid" 2>/dev/null
+	sleep 10
+	kill -KILL "$pid" 2>/dev/null
+	exit 0
 }
 
 e2e_rc() {
@@ -65,6 +95,10 @@ e2e_fail() {
 	if [[ -f $E2E_DIR/$name.stderr ]]; then
 		echo "# --- lighter-vmm stderr (last 15 lines) ---"
 		tail -n 15 "$E2E_DIR/$name.stderr" | sed 's/^/# /'
+	fi
+	if [[ -f $E2E_DIR/$name.threads ]]; then
+		echo "# --- lighter-vmm threads at the timeout ---"
+		sed 's/^/# /' "$E2E_DIR/$name.threads"
 	fi
 	if [[ -f $E2E_DIR/$name.console ]]; then
 		echo "# --- guest console (last 25 lines) ---"
