@@ -213,6 +213,15 @@ Test(logfile, long_lines_are_split_into_partial_entries)
 	free(data);
 }
 
+/* Writes text to the test's log file and opens a reader at its start. */
+static void reader_over(struct log_reader *r, const char *text)
+{
+	struct lerr e = { 0 };
+
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	cr_assert_eq(log_reader_init(r, fd, 0, &e), 0, "%s", e.msg);
+}
+
 Test(logfile, reader_waits_for_an_unfinished_line)
 {
 	const char *a = "2025-11-28T03:20:00.123456789Z stdout F first\n"
@@ -221,8 +230,7 @@ Test(logfile, reader_waits_for_an_unfinished_line)
 	struct log_entry en;
 	struct lerr e = { 0 };
 
-	cr_assert_eq(write(fd, a, strlen(a)), (ssize_t)strlen(a));
-	cr_assert_eq(log_reader_init(&r, fd, 0, &e), 0);
+	reader_over(&r, a);
 	cr_assert_eq(log_reader_next(&r, &en, &e), 1);
 	cr_expect(en.len == 5 && memcmp(en.text, "first", 5) == 0);
 	cr_expect_eq(log_reader_next(&r, &en, &e), 0, "half a line");
@@ -243,8 +251,7 @@ Test(logfile, reader_skips_malformed_lines)
 	struct log_entry en;
 	struct lerr e = { 0 };
 
-	cr_assert_eq(write(fd, a, strlen(a)), (ssize_t)strlen(a));
-	cr_assert_eq(log_reader_init(&r, fd, 0, &e), 0);
+	reader_over(&r, a);
 	cr_assert_eq(log_reader_next(&r, &en, &e), 1);
 	cr_expect(en.len == 2 && memcmp(en.text, "ok", 2) == 0);
 	cr_expect_eq(log_reader_next(&r, &en, &e), 0);
