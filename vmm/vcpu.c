@@ -364,6 +364,19 @@ bool vcpus_stopping(struct vcpus *vs)
 	return __atomic_load_n(&vs->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* A VM stopped from outside (a signal: usually a caller's timeout) may
+ * have been hung: say where each vCPU was, for the guest's System.map. */
+static void vcpu_note_where_stopped(struct vcpu *c)
+{
+	struct kvm_regs regs;
+
+	if (c->set->cause != VM_STOP_SIGNAL ||
+	    ioctl(c->fd, KVM_GET_REGS, &regs) < 0)
+		return;
+	fprintf(stderr, "lighter-vmm: vCPU %u stopped at rip 0x%llx\n", c->id,
+		(unsigned long long)regs.rip);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *c = arg;
@@ -393,6 +406,7 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(c))
 			break;
 	}
+	vcpu_note_where_stopped(c);
 	return NULL;
 }
 

@@ -80,11 +80,18 @@ lt_fail() {
 		tail -n 20 "$f" | sed 's/^/# /'
 	done
 	[[ -n $group && -d $LIGHTER_RUN_DIR/$group ]] || return 0
-	for f in state.json monitor.log vmm.log console.log; do
-		f=$LIGHTER_RUN_DIR/$group/$f
+	# meson cuts long failure output in the middle: the state in one
+	# line first, the guest's console (most telling) last
+	f=$LIGHTER_RUN_DIR/$group/state.json
+	[[ -s $f ]] && jq -c '{state, reason, vmm_pid,
+		containers: [.containers[] | {name, state, exit_code, signal}]}' \
+		"$f" 2>&1 | sed "s/^/# $group\/state.json: /"
+	for f in monitor.log:8 vmm.log:8 console.log:20; do
+		local n=${f#*:}
+		f=$LIGHTER_RUN_DIR/$group/${f%:*}
 		[[ -s $f ]] || continue
-		echo "# --- $group/$(basename "$f") (last 25 lines) ---"
-		tail -n 25 "$f" | tr -d '\r' | sed 's/^/# /'
+		echo "# --- $group/$(basename "$f") (last $n lines) ---"
+		tail -n "$n" "$f" | tr -d '\r' | sed 's/^/# /'
 	done
 }
 
