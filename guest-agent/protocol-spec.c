@@ -96,6 +96,7 @@ static const struct pj_field container_fields[] = {
 	  .max = INT64_MAX },
 	{ .key = "pids_max", .type = PJ_UINT, PJ_AT(CT, pids_max),
 	  .max = PROTO_PID_MAX },
+	{ .key = "init", .type = PJ_BOOL, PJ_AT(CT, init), .optional = true },
 	{ .key = "layers", .type = PJ_STRV, PJ_AT(CT, layers),
 	  .count_off = offsetof(CT, n_layers), .min = 1,
 	  .max = PROTO_MAX_LAYERS, .syntax = &pj_digest_syntax },

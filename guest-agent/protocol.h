@@ -62,8 +62,10 @@ enum proto_type {
 	PROTO_STOP = 11,
 	PROTO_POWEROFF = 12,
 	PROTO_SIGNAL = 13,
+	/* 20-29: group life (PROTOCOL.md "Group life") */
+	PROTO_RESTART = 20,
 };
-#define PROTO_TYPE_MAX PROTO_SIGNAL
+#define PROTO_TYPE_MAX PROTO_RESTART
 
 /* OUTPUT flags, the only type that has any: exactly one stream bit. */
 #define PROTO_OUT_STDOUT 0x1u
@@ -299,6 +301,10 @@ struct proto_container {
 	uint64_t cpu_millis;   /* 0 = unlimited, <= PROTO_CPU_MILLIS_MAX */
 	uint64_t memory_bytes; /* 0 = unlimited, <= INT64_MAX */
 	uint64_t pids_max;     /* 0 = unlimited, <= PROTO_PID_MAX */
+	/* An init container: the inits run one at a time in SPEC order,
+	 * each to a zero exit, before any other container starts.  JSON
+	 * "init": true; absent means false. */
+	bool init;
 	char **layers;	       /* 1..PROTO_MAX_LAYERS diff_ids, bottom first */
 	size_t n_layers;
 };
@@ -380,6 +386,9 @@ enum proto_event_kind {
 	PROTO_EVENT_EXITED,
 	PROTO_EVENT_RESTARTING,
 	PROTO_EVENT_GROUP_EXITED,
+	/* group life (20-29): the agent kills a container to restart it
+	 * in place (RESTART); "reason" says why */
+	PROTO_EVENT_KILLING,
 };
 
 /* Which optional fields an event carries (proto_event.has). */
@@ -400,6 +409,7 @@ struct proto_event {
 	bool oom_killed;
 	int64_t restart_count; /* >= 0 */
 	char *error;	       /* exec failure reason, NULL when absent */
+	char *reason;	       /* killing: why, NULL when absent */
 };
 int proto_event_from_json(const json_t *body, struct proto_event *out,
 			  struct lerr *e);
@@ -449,5 +459,16 @@ int proto_signal_from_json(const json_t *body, struct proto_signal *out,
 			   struct lerr *e);
 int proto_signal_to_json(const struct proto_signal *s, json_t **out,
 			 struct lerr *e);
+
+/* ---- RESTART (20) ---- */
+
+/* Host to agent: {"grace_ms":INT}.  Every container that is not an init
+ * is restarted in place: SIGTERM, SIGKILL after grace_ms, then started
+ * again at once (no back-off), its restart count one higher, whatever
+ * the restart policy.  OK once the signals are sent. */
+int proto_restart_from_json(const json_t *body, struct proto_stop *out,
+			    struct lerr *e);
+int proto_restart_to_json(const struct proto_stop *s, json_t **out,
+			  struct lerr *e);
 
 #endif

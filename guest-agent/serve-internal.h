@@ -9,6 +9,7 @@
  *                HELLO, SPEC, SIGNAL, STOP, POWEROFF;
  *   layers.c     LAYER/DATA/LAYER_END: blob files and unpacking;
  *   supervise.c  containers: start, reap, exit events, restart, stop;
+ *   restart.c    RESTART: every container but the inits, in place;
  *   output.c     container stdout/stderr pipes to OUTPUT frames.
  *
  * Everything runs on one thread; nothing blocks for long except a layer
@@ -168,6 +169,10 @@ struct ctr {
 	struct stream out[2];
 	struct ev_source restart_timer;
 	int64_t restart_count;
+	bool restart_now; /* RESTART: again at once when it exits; the
+			     restart timer is then its kill deadline */
+	bool skipped;	  /* DONE without running (behind a failed init) */
+	char kill_reason[64]; /* of the next "killing" event */
 	uint32_t backoff_ms;
 	uint64_t started_us;
 	uint64_t oom_kills; /* memory.events oom_kill at spawn */
@@ -191,6 +196,22 @@ void supervise_on_stop_timer(struct agent *a, struct ev_source *s,
 			     uint32_t events);
 /* SIGKILL every container still running (power off). */
 void supervise_kill_all(struct agent *a);
+/* Start (or restart) c.  On failure it is EXITING with the launcher's
+ * exit code; the caller runs supervise_maybe_exited(). */
+int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e);
+/* c is EXITING and both its pipes are at EOF: the exited event, then a
+ * restart, the next init, or DONE. */
+void supervise_maybe_exited(struct agent *a, struct ctr *c);
+/* An EVENT about c (pid, exit status, restart count, kill reason). */
+void supervise_event(struct agent *a, struct ctr *c,
+		     enum proto_event_kind kind);
+/* cgroup.kill and SIGKILL to c's init. */
+void supervise_kill(struct agent *a, struct ctr *c);
+
+/* ---- restart.c ---- */
+
+/* RESTART: see protocol.h; ERROR before START or once stopping. */
+void supervise_restart(struct agent *a, uint32_t id, uint32_t grace_ms);
 void supervise_free(struct agent *a);
 
 /* ---- layers.c ---- */

@@ -56,6 +56,7 @@ static void sample_group(struct proto_group *g, struct proto_container *c)
 	c[1].user = "nobody";
 	c[1].layers = side_layers;
 	c[1].n_layers = 1;
+	c[1].init = true;
 }
 
 static void expect_lists(char **got, size_t n_got, char **want, size_t n)
@@ -97,6 +98,11 @@ Test(protocol_spec, spec_round_trip)
 		cr_expect_eq(gc->memory_bytes, c[i].memory_bytes);
 		cr_expect_eq(gc->pids_max, c[i].pids_max);
 	}
+	cr_expect(!got.containers[0].init && got.containers[1].init);
+	cr_expect_null(json_object_get(
+			   json_array_get(json_object_get(j, "containers"), 0),
+			   "init"),
+		       "a false init flag is left out (older agents)");
 	cr_expect_not_null(got.containers[1].env);
 	/* and back: the same JSON */
 	cr_assert_eq(proto_group_to_json(&got, &again, &e), 0, "%s", e.msg);
@@ -221,6 +227,7 @@ static const struct spec_edit spec_edits[] = {
 	  "SPEC: containers: 0 entries, at least 1 needed" },
 	{ -1, "containers", NULL, EINVAL, "SPEC: containers: missing" },
 	{ -1, "volumes", "[]", EINVAL, "SPEC: volumes: unknown field" },
+	{ 0, "init", "1", EINVAL, "SPEC: containers[0].init: not a boolean" },
 };
 
 Test(protocol_spec, spec_field_errors)
