@@ -21,6 +21,7 @@
 #include "oci-image.h"
 #include "process.h"
 #include "protocol.h"
+#include "secure-env.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
@@ -220,6 +221,7 @@ static int build_spec_json(struct create_ctx *c, json_t **out,
 		pc->cpu_millis = sc->millicpus;
 		pc->memory_bytes = sc->mem_bytes;
 		pc->pids_max = sc->pids;
+		pc->init = sc->init;
 		borrowed[i] = layer_ids(img);
 		if (!borrowed[i]) {
 			r = lerr_fail(e, ENOMEM, "out of memory");
@@ -272,6 +274,7 @@ static int build_state(const struct create_ctx *c,
 /* Write everything into RUN/.new-<name>-XXXXXX, then move it to
  * RUN/<name>.  -EEXIST when the name was taken meanwhile. */
 static int write_group(struct create_ctx *c, int run_fd, json_t *spec_json,
+		       const json_t *sealed,
 		       const struct lighter_group_state *st, struct lerr *e)
 {
 	_cleanup_free_ char *tmp_path = NULL;
@@ -306,6 +309,11 @@ static int write_group(struct create_ctx *c, int run_fd, json_t *spec_json,
 	json_decref(layers);
 	if (r < 0)
 		goto fail;
+	if (sealed) {
+		r = group_json_write(fd, SECURE_ENV_FILE, sealed, tmp_path, e);
+		if (r < 0)
+			goto fail;
+	}
 	if (mkdirat(fd, GROUP_LOGS_DIR, 0755) < 0) {
 		r = lerr_set(e, errno, "\"%s/%s\"", tmp_path, GROUP_LOGS_DIR);
 		goto fail;
@@ -337,7 +345,7 @@ int lighter_group_create(const struct lighter_paths *p,
 	struct create_ctx c = { .p = p };
 	struct lighter_group_state st = { 0 };
 	_cleanup_close_ int run_fd = -1;
-	json_t *spec_json = NULL;
+	json_t *spec_json = NULL, *sealed = NULL;
 	int r, tries = 0;
 
 	r = load_spec(&c, o, e);
@@ -362,13 +370,16 @@ int lighter_group_create(const struct lighter_paths *p,
 	if (r == 0)
 		r = build_spec_json(&c, &spec_json, e);
 	if (r == 0)
+		r = secure_env_seal(p->data_dir, &c.spec, &sealed, e);
+	if (r == 0)
 		r = build_state(&c, o, &st, e);
 	if (r == 0)
-		r = write_group(&c, run_fd, spec_json, &st, e);
+		r = write_group(&c, run_fd, spec_json, sealed, &st, e);
 	if (r == 0 && name_out)
 		snprintf(name_out, LIGHTER_NAME_MAX + 1, "%s", c.spec.name);
 out:
 	json_decref(spec_json);
+	json_decref(sealed);
 	lighter_group_state_free(&st);
 	ctx_free(&c);
 	return r;

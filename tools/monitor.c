@@ -16,6 +16,7 @@
 #include <lighter/cleanup.h>
 
 #include "monitor.h"
+#include "secure-env.h"
 #include "state.h"
 #include "timefmt.h"
 #include "vmm-launch.h"
@@ -206,6 +207,28 @@ static void on_vmm_exit(uv_poll_t *p, int status, int events)
 	vmm_ended(m, r < 0 ? 0 : ws);
 }
 
+/* Secure-env values into the SPEC about to be sent, in memory only (the
+ * decoded m->spec and every file keep them out). */
+static int monitor_open_secure_env(struct monitor *m, struct lerr *e)
+{
+	const struct monitor_opts *o = m->o;
+	json_t *sealed = NULL;
+	int r;
+
+	if (faccessat(o->dir_fd, SECURE_ENV_FILE, F_OK, AT_SYMLINK_NOFOLLOW) <
+	    0)
+		return 0;
+	if (!o->data_dir)
+		return lerr_fail(e, EINVAL, "%s: secure-env without a data dir",
+				 o->dir_path);
+	r = group_json_read(o->dir_fd, SECURE_ENV_FILE, &sealed, o->dir_path,
+			    e);
+	if (r == 0)
+		r = secure_env_open_into(o->data_dir, sealed, m->spec_json, e);
+	json_decref(sealed);
+	return r;
+}
+
 /* Load spec.json (checked by the protocol's decoder), layers.json and
  * the state. */
 static int monitor_load(struct monitor *m, struct lerr *e)
@@ -220,6 +243,8 @@ static int monitor_load(struct monitor *m, struct lerr *e)
 				    o->dir_path, e);
 	if (r == 0)
 		r = proto_group_from_json(m->spec_json, &m->spec, e);
+	if (r == 0)
+		r = monitor_open_secure_env(m, e);
 	if (r == 0)
 		r = group_json_read(o->dir_fd, GROUP_LAYERS_FILE, &layers,
 				    o->dir_path, e);

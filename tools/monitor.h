@@ -32,6 +32,7 @@
 struct monitor_opts {
 	const char *name;
 	const char *dir_path; /* RUN/<group> */
+	const char *data_dir; /* DATA: the secure-env key */
 	int dir_fd;
 	int lock_fd;   /* the monitor lock, held */
 	int status_fd; /* "<code> <message>\n" to `lighter start` */

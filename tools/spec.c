@@ -19,6 +19,7 @@
 #include "strv.h"
 
 #define CONTAINER_PREFIX "container."
+#define INIT_PREFIX "init."
 
 /* The entries the fit checks point at (NULL when a key is absent). */
 struct container_lines {
@@ -120,6 +121,13 @@ static int set_env(struct spec *s, struct spec_container *c, const char *v,
 	return 0;
 }
 
+static int set_secure_env(struct spec *s, struct spec_container *c,
+			  const char *v, const struct load_ctx *ctx,
+			  struct lerr *e)
+{
+	return spec_parse_secure_env(v, &c->secure_env, e);
+}
+
 static int set_workdir(struct spec *s, struct spec_container *c,
 		       const char *v, const struct load_ctx *ctx,
 		       struct lerr *e)
@@ -176,6 +184,7 @@ static const struct key_handler container_keys[] = {
 	{ "command", set_command, true },
 	{ "entrypoint", set_entrypoint, true },
 	{ "env", set_env, true },
+	{ "secure-env", set_secure_env, true },
 	{ "workdir", set_workdir, false },
 	{ "user", set_user, false },
 	{ "cpus", set_container_cpus, false },
@@ -288,9 +297,10 @@ static int load_group(struct spec *s, dictionary *d,
 }
 
 static int load_container(struct spec *s, dictionary *d,
-			  const struct ini_entry *hdr, struct load_ctx *ctx,
-			  struct lerr *e)
+			  const struct ini_entry *hdr, bool init,
+			  struct load_ctx *ctx, struct lerr *e)
 {
+	const char *prefix = init ? INIT_PREFIX : CONTAINER_PREFIX;
 	const struct ini_entry *found[sizeof(container_keys) /
 				      sizeof(container_keys[0])] = { NULL };
 	struct spec_container *c = &s->containers[s->nr_containers];
@@ -303,11 +313,21 @@ static int load_container(struct spec *s, dictionary *d,
 		return at_line(e, E2BIG, ctx,
 			       "%u: [%s]: more than %d containers", hdr->line,
 			       hdr->name, SPEC_MAX_CONTAINERS);
-	r = spec_parse_name(hdr->name + strlen(CONTAINER_PREFIX), c->name,
-			    &why);
+	r = spec_parse_name(hdr->name + strlen(prefix), c->name, &why);
 	if (r < 0)
 		return at_line(e, -r, ctx, "%u: [%s]: container name %s",
 			       hdr->line, hdr->name, why.msg);
+	/* inits and the others share one namespace (logs, state, SPEC) */
+	for (i = 0; i < s->nr_containers; i++) {
+		if (strcmp(s->containers[i].name, c->name) == 0)
+			return at_line(e, EINVAL, ctx,
+				       "%u: [%s]: the name \"%s\" is taken by "
+				       "[%s] (line %u)",
+				       hdr->line, hdr->name, c->name,
+				       ctx->lines[i].hdr->name,
+				       ctx->lines[i].hdr->line);
+	}
+	c->init = init;
 	s->nr_containers++;
 	lines->hdr = hdr;
 	r = apply_section(s, c, d, hdr, container_keys, ctx, found, e);
@@ -317,6 +337,10 @@ static int load_container(struct spec *s, dictionary *d,
 		return at_line(e, EINVAL, ctx,
 			       "%u: [%s]: missing key \"image\"", hdr->line,
 			       hdr->name);
+	r = spec_check_secure_env(c, &why);
+	if (r < 0)
+		return at_line(e, -r, ctx, "%u: [%s] secure-env: %s", hdr->line,
+			       hdr->name, why.msg);
 	for (i = 0; container_keys[i].key; i++) {
 		if (!found[i])
 			continue;
@@ -400,7 +424,7 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 	_cleanup_free_ char *text = NULL;
 	const struct ini_entry *group = NULL;
 	struct ini_fault fault;
-	size_t len = 0, i, nsec = 0;
+	size_t len = 0, i, nsec = 0, apps = 0;
 	int r, n;
 
 	r = read_text(path, &text, &len, e);
@@ -452,11 +476,15 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 			r = load_group(s, d, hdr, ctx, e);
 		} else if (strncmp(hdr->section, CONTAINER_PREFIX,
 				   strlen(CONTAINER_PREFIX)) == 0) {
-			r = load_container(s, d, hdr, ctx, e);
+			r = load_container(s, d, hdr, false, ctx, e);
+			apps++;
+		} else if (strncmp(hdr->section, INIT_PREFIX,
+				   strlen(INIT_PREFIX)) == 0) {
+			r = load_container(s, d, hdr, true, ctx, e);
 		} else {
 			r = at_line(e, EINVAL, ctx,
-				    "%u: unknown section [%s] (want [group] "
-				    "or [container.NAME])",
+				    "%u: unknown section [%s] (want [group], "
+				    "[container.NAME] or [init.NAME])",
 				    hdr->line, hdr->name);
 		}
 		if (r < 0)
@@ -464,7 +492,7 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 	}
 	if (!group)
 		return lerr_fail(e, EINVAL, "%s: no [group] section", path);
-	if (!s->nr_containers)
+	if (!apps)
 		return lerr_fail(e, EINVAL, "%s: no [container.NAME] section",
 				 path);
 	return check_fit(s, ctx, e);
@@ -478,6 +506,14 @@ static void spec_defaults(struct spec *s)
 	s->restart = SPEC_RESTART_NEVER;
 }
 
+/* A spec file's default is ACI's, "always"; the CLI shorthand keeps
+ * docker's, no restart. */
+static void spec_file_defaults(struct spec *s)
+{
+	spec_defaults(s);
+	s->restart = SPEC_RESTART_ALWAYS;
+}
+
 int spec_load(struct spec *s, const char *path, struct lerr *e)
 {
 	struct load_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -485,7 +521,7 @@ int spec_load(struct spec *s, const char *path, struct lerr *e)
 	_cleanup_free_ char *dir = NULL;
 	int r;
 
-	spec_defaults(s);
+	spec_file_defaults(s);
 	if (!ctx)
 		return lerr_fail(e, ENOMEM, "out of memory");
 	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
@@ -588,6 +624,7 @@ void spec_free(struct spec *s)
 		strv_free(c->command);
 		strv_free(c->entrypoint);
 		strv_free(c->env);
+		spec_secrets_free(c->secure_env);
 		free(c->workdir);
 		free(c->user);
 	}

@@ -96,6 +96,55 @@ Test(spec, architecture_example)
 	free(path);
 }
 
+Test(spec, init_sections_and_secure_env)
+{
+	char *path = tmpdir_write_str(
+		"life.ini", "[group]\nname = life\nrestart = never\n"
+			    "[init.first]\nimage = oci:/i\ncommand = echo 1\n"
+			    "[container.app]\nimage = oci:/i\n"
+			    "env = MODE=prod\n"
+			    "secure-env = PASSWORD='hunter2, really', "
+			    "TOKEN=abc\n"
+			    "[init.second]\nimage = oci:/i\n");
+	struct lerr e = { 0 };
+
+	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
+	expect_group("life", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_NEVER, 3);
+	cr_expect_str_eq(s.containers[0].name, "first");
+	cr_expect(s.containers[0].init);
+	cr_expect_str_eq(s.containers[1].name, "app");
+	cr_expect(!s.containers[1].init);
+	cr_expect_str_eq(s.containers[2].name, "second",
+			 "file order is kept");
+	cr_expect(s.containers[2].init);
+	expect_strv(s.containers[1].env, STRV("MODE=prod"), "env");
+	expect_strv(s.containers[1].secure_env,
+		    STRV("PASSWORD=hunter2, really", "TOKEN=abc"),
+		    "secure-env");
+	cr_expect_null(s.containers[0].secure_env);
+	free(path);
+}
+
+/* No message about a secure-env value quotes it. */
+Test(spec, secure_env_errors_hide_values)
+{
+	static const char *const lists[] = {
+		"A=1, hunter2", "A=hunter2,,", "A=1, 9hunter2=x",
+		"A='hunter2", "A=hunter2, A=hunter2", "hunter2\\",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		char **v = NULL;
+		struct lerr e = { 0 };
+
+		cr_expect_lt(spec_parse_secure_env(lists[i], &v, &e), 0,
+			     "%s accepted", lists[i]);
+		cr_expect_null(strstr(e.msg, "hunter2"), "%s", e.msg);
+		cr_expect_null(v);
+	}
+}
+
 Test(spec, minimal_gets_defaults)
 {
 	char *path = tmpdir_write_str("min.ini", "[group]\nname=a\n"
@@ -105,7 +154,7 @@ Test(spec, minimal_gets_defaults)
 	const struct spec_container *c;
 
 	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
-	expect_group("a", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_NEVER, 1);
+	expect_group("a", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_ALWAYS, 1);
 	c = &s.containers[0];
 	cr_expect_eq(c->ref.transport, OCI_TRANSPORT_ARCHIVE);
 	cr_expect_str_eq(c->ref.path, "/img.tar");
@@ -252,8 +301,8 @@ Test(spec, invalid_files)
 		{ G "this is not ini\n", "3: syntax error: \"this is not ini\"" },
 		{ G "cmd = " X256 X256 X256 X256 "\n", "3: input line too long" },
 		{ "name = g\n" G C, "1: key \"name\" outside any section" },
-		{ G C "[volumes]\n", "5: unknown section [volumes] (want [group] "
-				     "or [container.NAME])" },
+		{ G C "[volumes]\n", "5: unknown section [volumes] (want [group], "
+				     "[container.NAME] or [init.NAME])" },
 		{ G C "[group]\ncpus = 2\n",
 		  "5: [group]: duplicate section (first at line 1)" },
 		{ G "name = h\n" C, "3: [group] name: duplicate key (first at "
@@ -357,6 +406,29 @@ Test(spec, invalid_files)
 		  "5: [container.app] pids: \"4194305\": more than 4194304" },
 		{ G C "pids = many\n",
 		  "5: [container.app] pids: \"many\": not a number" },
+		/* [init.*] and secure-env */
+		{ G "[init.setup]\nimage = oci:/i\n",
+		  " no [container.NAME] section" },
+		{ G "[init.app]\nimage = oci:/i\n" C,
+		  "5: [container.app]: the name \"app\" is taken by "
+		  "[init.app] (line 3)" },
+		{ G C "[init.app]\nimage = oci:/i\n",
+		  "5: [init.app]: the name \"app\" is taken by [container.app] "
+		  "(line 3)" },
+		{ G "[init.x y]\nimage = oci:/i\n" C,
+		  "3: [init.x y]: container name \"x y\": not a name" },
+		{ G "[init.setup]\ncommand = true\n" C,
+		  "3: [init.setup]: missing key \"image\"" },
+		{ G "[init.setup]\nimage = oci:/i\nwhat = 1\n" C,
+		  "5: [init.setup] what: unknown key" },
+		{ G C "secure-env = A=1, NOVALUE-hunter2\n",
+		  "5: [container.app] secure-env: entry 2: not NAME=VALUE with a "
+		  "valid, unique NAME (values are not shown)" },
+		{ G C "secure-env = PASS='hunter2\n",
+		  "5: [container.app] secure-env: not a list of NAME=VALUE "
+		  "(values are not shown)" },
+		{ G C "env = PASS=x\nsecure-env = PASS=hunter2\n",
+		  "3: [container.app] secure-env: \"PASS\" is set in env too" },
 		/* limits that do not fit the group */
 		{ "[group]\nname = g\ncpus = 2\n" C "cpus = 2.5\n",
 		  "6: [container.app] cpus: \"2.5\": more than the group's 2" },
