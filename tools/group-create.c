@@ -264,6 +264,7 @@ static int build_state(const struct create_ctx *c,
 
 		snprintf(cs->name, sizeof(cs->name), "%s",
 			 c->spec.containers[i].name);
+		cs->init = c->spec.containers[i].init;
 		cs->image = strdup(c->spec.containers[i].image);
 		if (!cs->image)
 			return lerr_fail(e, ENOMEM, "out of memory");

@@ -187,6 +187,7 @@ static void send_hello(struct monitor *m)
 static void send_start(struct monitor *m)
 {
 	monitor_mark(m, LIGHTER_PHASE_LAYERS_DELIVERED);
+	events_note_pulled(m);
 	monitor_save(m);
 	m->phase = SESSION_START;
 	queue_empty(m, PROTO_START, &m->id_start);
@@ -366,6 +367,11 @@ static void on_started(struct monitor *m, const json_t *body)
 {
 	struct proto_started s = { 0 };
 	struct lerr e = { 0 };
+	int first_init = -1;
+
+	for (size_t i = 0; i < m->spec.n_containers && first_init < 0; i++)
+		if (m->spec.containers[i].init)
+			first_init = (int)i;
 
 	if (proto_started_from_json(body, &s, &e) < 0)
 		monitor_log(m, "agent: START reply: %s", e.msg);
@@ -386,6 +392,10 @@ static void on_started(struct monitor *m, const json_t *body)
 	for (size_t i = 0; i < m->st.nr_containers; i++) {
 		const struct lighter_container_state *c = &m->st.containers[i];
 		bool listed = false;
+
+		/* with inits, START runs only the first of them */
+		if (first_init >= 0 && (int)i != first_init)
+			continue;
 
 		for (size_t k = 0; k < s.n; k++)
 			listed |= strcmp(s.c[k].name, c->name) == 0;

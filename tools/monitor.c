@@ -96,6 +96,11 @@ void monitor_stop(struct monitor *m, unsigned int grace_ms)
 	m->stop_requested = true;
 	m->stop_grace_ms = grace_ms;
 	m->st.state = LIGHTER_GROUP_STOPPING;
+	events_note(m, 0, NULL, "Stopping", "Stopping the group");
+	for (size_t i = 0; i < m->st.nr_containers; i++)
+		if (m->st.containers[i].state == LIGHTER_CONTAINER_RUNNING)
+			events_note(m, 0, m->st.containers[i].name, "Killing",
+				    "Stopping container");
 	monitor_save(m);
 	if (m->phase == SESSION_RUNNING)
 		session_stop(m, grace_ms);

@@ -149,6 +149,13 @@ void session_close(struct monitor *m);
 void session_forget_client(struct monitor *m, struct ctl_client *cl);
 
 /* monitor-events.c */
+/* Add to the group's event list (saved with the next monitor_save()); t
+ * 0 is now. */
+__attribute__((format(printf, 5, 6))) void
+events_note(struct monitor *m, int64_t t, const char *container,
+	    const char *type, const char *fmt, ...);
+/* Pulled, for every container: its image's layers are in the guest. */
+void events_note_pulled(struct monitor *m);
 void events_handle(struct monitor *m, const json_t *body);
 void events_output(struct monitor *m, const struct proto_frame *f);
 
