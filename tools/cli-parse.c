@@ -100,6 +100,12 @@ static const struct opt_def logs_opts[] = {
 	OPT_END,
 };
 
+static const struct opt_def events_opts[] = {
+	OPT_HELP_DEF,
+	{ "follow", 'f', false, OPT_FOLLOW },
+	OPT_END,
+};
+
 static const struct opt_def bench_opts[] = {
 	OPT_HELP_DEF,
 	{ "runs", 'n', true, OPT_RUNS },
@@ -120,10 +126,12 @@ static const struct command_def commands[] = {
 	{ "run", CLI_RUN, run_opts, true },
 	{ "start", CLI_START, help_only_opts, false },
 	{ "stop", CLI_STOP, stop_opts, false },
+	{ "restart", CLI_RESTART, stop_opts, false },
 	{ "rm", CLI_RM, rm_opts, false },
 	{ "ps", CLI_PS, ps_opts, false },
 	{ "inspect", CLI_INSPECT, help_only_opts, false },
 	{ "logs", CLI_LOGS, logs_opts, false },
+	{ "events", CLI_EVENTS, events_opts, false },
 	{ "bench", CLI_BENCH, bench_opts, false },
 	{ "help", CLI_HELP, help_only_opts, false },
 	{ "version", CLI_VERSION, help_only_opts, false },
@@ -410,6 +418,7 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 		return check_create(c, who, pos, n, e);
 	case CLI_START:
 	case CLI_STOP:
+	case CLI_RESTART:
 	case CLI_RM:
 	case CLI_INSPECT:
 		if (n == 0)
@@ -430,6 +439,12 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 					 "[CONTAINER]", who);
 		c->group = pos[0];
 		c->container = n > 1 ? pos[1] : NULL;
+		return 0;
+	case CLI_EVENTS:
+		if (n > 1)
+			return lerr_fail(e, EINVAL, "%s: takes at most one "
+					 "GROUP", who);
+		c->group = n ? pos[0] : NULL;
 		return 0;
 	case CLI_BENCH:
 		if (n != 1 || strcmp(pos[0], "cold-start") != 0)

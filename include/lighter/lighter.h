@@ -234,6 +234,14 @@ int lighter_group_stop_async(const struct lighter_paths *p, const char *name,
 int lighter_group_signal(const struct lighter_paths *p, const char *name,
 			 const char *container, int sig, struct lerr *e);
 
+/* Restart every container of a running group in place (its inits are not
+ * run again), whatever the restart policy: SIGTERM, SIGKILL after
+ * grace_ms, then each starts again with its restart count one higher.
+ * Returns once the agent has signalled them; -ENOTCONN when the group
+ * is not running. */
+int lighter_group_restart(const struct lighter_paths *p, const char *name,
+			  unsigned int grace_ms, struct lerr *e);
+
 /* Remove RUN/<name>.  A running group is -EBUSY unless force, which kills
  * its VMM and monitor first.  Store blobs stay. */
 int lighter_group_remove(const struct lighter_paths *p, const char *name,
