@@ -228,6 +228,8 @@ static const char *const event_names[] = {
 	[PROTO_EVENT_RESTARTING] = "restarting",
 	[PROTO_EVENT_GROUP_EXITED] = "group-exited",
 	[PROTO_EVENT_KILLING] = "killing",
+	[PROTO_EVENT_UNHEALTHY] = "unhealthy",
+	[PROTO_EVENT_READINESS] = "readiness",
 };
 
 #define N_EVENT (sizeof(event_names) / sizeof(event_names[0]))
@@ -241,7 +243,8 @@ const char *proto_event_kind_name(enum proto_event_kind k)
 
 static const struct pj_syntax event_syntax = {
 	.before = "unknown event ",
-	.after = " (started, exited, restarting, group-exited, killing)",
+	.after = " (started, exited, restarting, group-exited, killing, "
+		 "unhealthy, readiness)",
 	.quote = 48,
 };
 
@@ -281,6 +284,8 @@ static const struct pj_field event_fields[] = {
 	  .min = 1, .max = PROTO_STRING_MAX, .optional = true },
 	{ .key = "reason", .type = PJ_STR, PJ_AT(struct proto_event, reason),
 	  .min = 1, .max = PROTO_STRING_MAX, .optional = true },
+	{ .key = "ready", .type = PJ_BOOL, PJ_AT(struct proto_event, ready),
+	  .optional = true, .has = PROTO_EV_READY },
 	{ .key = NULL },
 };
 

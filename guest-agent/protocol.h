@@ -290,6 +290,28 @@ enum proto_restart {
 	PROTO_RESTART_ALWAYS,
 };
 
+/* A health probe (group life): every period_ms from delay_ms after the
+ * container started, run exec (argv, in the container's namespaces; exit
+ * 0 passes) or GET http://127.0.0.1:http_port/http_path (a status of
+ * 200-399 passes), failing after timeout_ms; `failures` failures in a row
+ * make it fail, `successes` passes in a row make it pass. */
+#define PROTO_PROBE_KIND_MAX 15
+#define PROTO_PROBE_MS_MAX (3600 * 1000)
+#define PROTO_PROBE_COUNT_MAX 1000
+
+struct proto_probe {
+	char kind[PROTO_PROBE_KIND_MAX + 1]; /* "liveness" or "readiness" */
+	char **exec;			     /* 1..PROTO_MAX_ARGS, or NULL */
+	size_t n_exec;
+	uint32_t http_port; /* 1..65535 when exec is NULL */
+	char *http_path;    /* absolute, NULL: "/" */
+	uint32_t delay_ms;  /* 0..PROTO_PROBE_MS_MAX */
+	uint32_t period_ms; /* 1..PROTO_PROBE_MS_MAX */
+	uint32_t timeout_ms;
+	uint32_t failures;  /* 1..PROTO_PROBE_COUNT_MAX */
+	uint32_t successes; /* 1..PROTO_PROBE_COUNT_MAX; 1 for liveness */
+};
+
 struct proto_container {
 	char name[PROTO_NAME_MAX + 1];
 	char **args; /* 1..PROTO_MAX_ARGS, args[0] not empty */
@@ -305,6 +327,10 @@ struct proto_container {
 	 * each to a zero exit, before any other container starts.  JSON
 	 * "init": true; absent means false. */
 	bool init;
+	/* JSON "probes": [...], at most one of each kind; absent: none.
+	 * Inits have none. */
+	struct proto_probe probes[2];
+	size_t n_probes;
 	char **layers;	       /* 1..PROTO_MAX_LAYERS diff_ids, bottom first */
 	size_t n_layers;
 };
@@ -387,8 +413,12 @@ enum proto_event_kind {
 	PROTO_EVENT_RESTARTING,
 	PROTO_EVENT_GROUP_EXITED,
 	/* group life (20-29): the agent kills a container to restart it
-	 * in place (RESTART); "reason" says why */
+	 * in place (RESTART, a failed liveness probe); "reason" says why */
 	PROTO_EVENT_KILLING,
+	/* a probe attempt failed; "reason" says which and why */
+	PROTO_EVENT_UNHEALTHY,
+	/* the readiness probe's verdict changed: "ready" */
+	PROTO_EVENT_READINESS,
 };
 
 /* Which optional fields an event carries (proto_event.has). */
@@ -397,6 +427,7 @@ enum proto_event_kind {
 #define PROTO_EV_SIGNAL 0x4u
 #define PROTO_EV_OOM_KILLED 0x8u
 #define PROTO_EV_RESTART_COUNT 0x10u
+#define PROTO_EV_READY 0x20u
 
 struct proto_event {
 	enum proto_event_kind kind;
@@ -408,6 +439,7 @@ struct proto_event {
 	int signal;			    /* 1..PROTO_SIGNAL_MAX */
 	bool oom_killed;
 	int64_t restart_count; /* >= 0 */
+	bool ready;	       /* readiness */
 	char *error;	       /* exec failure reason, NULL when absent */
 	char *reason;	       /* killing: why, NULL when absent */
 };

@@ -10,6 +10,7 @@
  *   layers.c     LAYER/DATA/LAYER_END: blob files and unpacking;
  *   supervise.c  containers: start, reap, exit events, restart, stop;
  *   restart.c    RESTART: every container but the inits, in place;
+ *   probe.c      liveness and readiness probes;
  *   output.c     container stdout/stderr pipes to OUTPUT frames.
  *
  * Everything runs on one thread; nothing blocks for long except a layer
@@ -148,6 +149,23 @@ void output_close(struct agent *a, int c);
 
 /* ---- supervise.c ---- */
 
+/* A liveness (probes[0]) or readiness (probes[1]) probe of a container;
+ * spec NULL when it has none. */
+struct probe {
+	const struct proto_probe *spec;
+	struct ctr *ctr;
+	struct ev_source timer; /* next attempt, or the attempt's timeout */
+	struct ev_source sock;	/* http: the connection */
+	pid_t pid;		/* exec: the child, 0 when none */
+	bool inflight;
+	uint64_t started_us; /* of the attempt */
+	uint32_t passes, fails; /* in a row */
+	bool ready;		/* readiness: the verdict */
+	bool sent;		/* http: the request is out */
+	char head[128];		/* http: the response's first bytes */
+	size_t head_len;
+};
+
 enum ctr_state {
 	CTR_IDLE,    /* not started */
 	CTR_RUNNING, /* init alive */
@@ -173,6 +191,7 @@ struct ctr {
 			     restart timer is then its kill deadline */
 	bool skipped;	  /* DONE without running (behind a failed init) */
 	char kill_reason[64]; /* of the next "killing" event */
+	struct probe probes[2];
 	uint32_t backoff_ms;
 	uint64_t started_us;
 	uint64_t oom_kills; /* memory.events oom_kill at spawn */
@@ -207,6 +226,18 @@ void supervise_event(struct agent *a, struct ctr *c,
 		     enum proto_event_kind kind);
 /* cgroup.kill and SIGKILL to c's init. */
 void supervise_kill(struct agent *a, struct ctr *c);
+
+/* ---- probe.c ---- */
+
+/* Timers for c's probes (at START). */
+int probes_open(struct agent *a, struct ctr *c, struct lerr *e);
+/* c started running: each probe from its delay. */
+void probes_start(struct agent *a, struct ctr *c);
+/* c stopped running (or is being killed): no more attempts. */
+void probes_stop(struct agent *a, struct ctr *c);
+void probes_free(struct agent *a, struct ctr *c);
+/* A reaped child that was an exec probe's: true when it was. */
+bool probes_reaped(struct agent *a, pid_t pid, int status);
 
 /* ---- restart.c ---- */
 

@@ -216,6 +216,7 @@ int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 	c->state = CTR_RUNNING;
 	c->started_us = now_monotonic_us();
 	supervise_event(a, c, PROTO_EVENT_STARTED);
+	probes_start(a, c);
 	return 0;
 }
 
@@ -423,6 +424,7 @@ static void ctr_reaped(struct agent *a, struct ctr *c, int status)
 
 	c->wstatus = status;
 	c->state = CTR_EXITING;
+	probes_stop(a, c);
 	container_proc_release(&c->proc);
 	if (c->cgroup_ready &&
 	    cgroup2_oom_kills(c->cgroup, &kills, NULL) == 0 &&
@@ -457,6 +459,8 @@ void supervise_reap(struct agent *a)
 				break;
 			}
 		}
+		if (i == a->n_ctrs)
+			probes_reaped(a, pid, status);
 	}
 }
 
@@ -502,6 +506,9 @@ void supervise_start(struct agent *a, uint32_t id)
 	for (i = 0; i < a->spec.n_containers; i++) {
 		struct ctr *c = &a->ctrs[i];
 
+		r = probes_open(a, c, &e);
+		if (r < 0)
+			goto fail;
 		if (c->restart_timer.fd >= 0)
 			continue;
 		r = ev_timer_open(a, &c->restart_timer, on_restart_timer, &e);
@@ -665,6 +672,7 @@ void supervise_free(struct agent *a)
 		struct ctr *c = &a->ctrs[i];
 
 		output_close(a, (int)i);
+		probes_free(a, c);
 		ev_close(a, &c->restart_timer);
 		container_proc_release(&c->proc);
 		free(c->argv);

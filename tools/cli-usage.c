@@ -117,7 +117,7 @@ static const char events_usage[] =
 	"Show the events of a group (or of every group), one line each:\n"
 	"TIME GROUP CONTAINER TYPE MESSAGE, with (xN) when it happened N\n"
 	"times (types: Pulled, Created, Started, Exited, BackOff, Killing,\n"
-	"Unhealthy, Stopping, Restarting).\n"
+	"Unhealthy, Ready, NotReady, Stopping, Restarting).\n"
 	"\n"
 	"options:\n"
 	"  -f, --follow  print new events as they happen: until GROUP has\n"

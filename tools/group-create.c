@@ -179,6 +179,27 @@ static char **layer_ids(const struct oci_image *img)
 	return v;
 }
 
+/* A spec probe as the SPEC carries it (strings borrowed). */
+static void probe_of(const struct spec_probe *sp, const char *kind,
+		     struct proto_container *pc)
+{
+	struct proto_probe *pp = &pc->probes[pc->n_probes++];
+	size_t n = 0;
+
+	snprintf(pp->kind, sizeof(pp->kind), "%s", kind);
+	while (sp->exec && sp->exec[n])
+		n++;
+	pp->exec = sp->exec;
+	pp->n_exec = n;
+	pp->http_port = sp->http_port;
+	pp->http_path = sp->http_path;
+	pp->delay_ms = sp->delay_ms;
+	pp->period_ms = sp->period_ms;
+	pp->timeout_ms = sp->timeout_ms;
+	pp->failures = sp->failures;
+	pp->successes = sp->successes;
+}
+
 /* The SPEC body, checked by the protocol's own decoder (to_json runs
  * it), so what the agent gets is what it accepts. */
 static int build_spec_json(struct create_ctx *c, json_t **out,
@@ -222,6 +243,10 @@ static int build_spec_json(struct create_ctx *c, json_t **out,
 		pc->memory_bytes = sc->mem_bytes;
 		pc->pids_max = sc->pids;
 		pc->init = sc->init;
+		if (sc->liveness.set)
+			probe_of(&sc->liveness, "liveness", pc);
+		if (sc->readiness.set)
+			probe_of(&sc->readiness, "readiness", pc);
 		borrowed[i] = layer_ids(img);
 		if (!borrowed[i]) {
 			r = lerr_fail(e, ENOMEM, "out of memory");
@@ -265,6 +290,7 @@ static int build_state(const struct create_ctx *c,
 		snprintf(cs->name, sizeof(cs->name), "%s",
 			 c->spec.containers[i].name);
 		cs->init = c->spec.containers[i].init;
+		cs->has_readiness = c->spec.containers[i].readiness.set;
 		cs->image = strdup(c->spec.containers[i].image);
 		if (!cs->image)
 			return lerr_fail(e, ENOMEM, "out of memory");

@@ -85,6 +85,7 @@ static void container_event(struct monitor *m, const struct proto_event *ev,
 				    c->init ? " (init)" : "");
 		events_note(m, t, c->name, "Started", "Started container");
 		clear_exit(c);
+		c->ready = false;
 		c->state = LIGHTER_CONTAINER_RUNNING;
 		c->started_at_ns = t;
 		if (ev->has & PROTO_EV_PID)
@@ -92,6 +93,7 @@ static void container_event(struct monitor *m, const struct proto_event *ev,
 		break;
 	case PROTO_EVENT_EXITED:
 		clear_exit(c);
+		c->ready = false;
 		c->state = LIGHTER_CONTAINER_EXITED;
 		c->finished_at_ns = t;
 		if (ev->has & PROTO_EV_EXIT_CODE) {
@@ -118,6 +120,18 @@ static void container_event(struct monitor *m, const struct proto_event *ev,
 		c->state = LIGHTER_CONTAINER_RESTARTING;
 		events_note(m, t, c->name, "BackOff",
 			    "Back-off restarting container");
+		break;
+	case PROTO_EVENT_UNHEALTHY:
+		events_note(m, t, c->name, "Unhealthy", "%s",
+			    ev->reason ? ev->reason : "a probe failed");
+		break;
+	case PROTO_EVENT_READINESS:
+		c->ready = (ev->has & PROTO_EV_READY) && ev->ready;
+		events_note(m, t, c->name, c->ready ? "Ready" : "NotReady",
+			    "Readiness probe: %s",
+			    c->ready ? "ready" : "not ready");
+		monitor_log(m, "container \"%s\": %s", c->name,
+			    c->ready ? "ready" : "not ready");
 		break;
 	case PROTO_EVENT_KILLING:
 		events_note(m, t, c->name, "Killing", "Killing container: %s",

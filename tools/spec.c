@@ -264,10 +264,19 @@ static int apply_section(struct spec *s, struct spec_container *c,
 			if (strcmp(h->key, ent->key) == 0)
 				break;
 		}
-		if (!h->key)
+		r = -ENOENT;
+		if (!h->key && c)
+			r = spec_set_probe_key(c, ent->key, ent->value, &why);
+		if (!h->key && r == -ENOENT)
 			return at_line(e, EINVAL, ctx,
 				       "%u: [%s] %s: unknown key", ent->line,
 				       hdr->name, ent->name);
+		if (!h->key && r < 0)
+			return at_line(e, -r, ctx, "%u: [%s] %s: %s",
+				       ent->line, hdr->name, ent->name,
+				       why.msg);
+		if (!h->key)
+			continue;
 		r = h->list ? h->set(s, c, ent->value, ctx, &why)
 			    : set_scalar(s, c, h, ent->value, ctx, &why);
 		if (r < 0)
@@ -337,6 +346,10 @@ static int load_container(struct spec *s, dictionary *d,
 		return at_line(e, EINVAL, ctx,
 			       "%u: [%s]: missing key \"image\"", hdr->line,
 			       hdr->name);
+	r = spec_check_probes(c, &why);
+	if (r < 0)
+		return at_line(e, -r, ctx, "%u: [%s] %s", hdr->line, hdr->name,
+			       why.msg);
 	r = spec_check_secure_env(c, &why);
 	if (r < 0)
 		return at_line(e, -r, ctx, "%u: [%s] secure-env: %s", hdr->line,
@@ -625,6 +638,8 @@ void spec_free(struct spec *s)
 		strv_free(c->entrypoint);
 		strv_free(c->env);
 		spec_secrets_free(c->secure_env);
+		spec_probe_free(&c->liveness);
+		spec_probe_free(&c->readiness);
 		free(c->workdir);
 		free(c->user);
 	}

@@ -20,6 +20,10 @@
  *                    words), env (NAME=VALUE, ...), workdir (absolute),
  *                    secure-env (as env; the values reach the container
  *                    only: never shown in messages, state or logs),
+ *                    liveness-* and readiness-* probes (spec-life.c;
+ *                    not for inits): -exec (words) or -http
+ *                    (PORT[/PATH]), -delay, -period, -timeout (10s,
+ *                    500ms, 2m), -failures, -successes (counts),
  *                    user, cpus (0.001 up to the group's cpus), memory
  *                    (4M or more; all containers' memory together at most
  *                    the group's less SPEC_GUEST_RESERVE), pids (1..4194304)
@@ -56,6 +60,19 @@ enum spec_restart {
 	SPEC_RESTART_ALWAYS,
 };
 
+/* A liveness or readiness probe (set when any of its keys is given). */
+#define SPEC_PROBE_MS_MAX (3600U * 1000)
+#define SPEC_PROBE_COUNT_MAX 1000
+
+struct spec_probe {
+	bool set;
+	char **exec;	    /* words, or NULL */
+	uint16_t http_port; /* 0: no http */
+	char *http_path;    /* NULL: "/" */
+	uint32_t delay_ms, period_ms, timeout_ms; /* 0, 10 s, 1 s */
+	uint32_t failures, successes;		  /* 3, 1 */
+};
+
 struct spec_container {
 	char name[SPEC_NAME_MAX + 1];
 	char *image;            /* the reference as written */
@@ -66,6 +83,7 @@ struct spec_container {
 	char **env;             /* NAME=VALUE, NULL when not given */
 	char **secure_env;      /* NAME=VALUE, NULL when not given */
 	bool init;              /* an [init.NAME] section */
+	struct spec_probe liveness, readiness;
 	char *workdir;          /* absolute, NULL: the image's */
 	char *user;             /* NULL: the image's */
 	unsigned int millicpus; /* 0: no limit of its own */
@@ -117,6 +135,15 @@ int spec_split_env(const char *s, char ***out, struct lerr *e);
 int spec_parse_secure_env(const char *s, char ***out, struct lerr *e);
 /* No name both in env and secure-env: -EINVAL naming the variable. */
 int spec_check_secure_env(const struct spec_container *c, struct lerr *e);
+/* A liveness-* or readiness-* key into c: -ENOENT when key is neither
+ * (an unknown key), else 0 or -errno with e saying '"VALUE": why'. */
+int spec_set_probe_key(struct spec_container *c, const char *key,
+		       const char *v, struct lerr *e);
+/* After the section: each probe given has exec or http, not both, and a
+ * liveness probe passes on one success ('liveness: ...'). */
+int spec_check_probes(const struct spec_container *c, struct lerr *e);
+void spec_probe_free(struct spec_probe *p);
+
 /* Zero every string, then free them and the vector. */
 void spec_secrets_free(char **v);
 

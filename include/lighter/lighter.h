@@ -129,7 +129,8 @@ struct lighter_event {
 	char container[LIGHTER_NAME_MAX + 1]; /* "" for the group */
 	char type[LIGHTER_EVENT_TYPE_MAX + 1]; /* Pulled, Created, Started,
 						  Killing, BackOff, Exited,
-						  Unhealthy, Stopping */
+						  Unhealthy, Ready, NotReady,
+						  Stopping, Restarting */
 	char *message;
 };
 

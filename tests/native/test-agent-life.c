@@ -238,3 +238,99 @@ Test(life, restart_restarts_every_container_in_place)
 	host_error(&h, id, "EALREADY", "RESTART");
 	poweroff_and_wait();
 }
+
+static json_t *probe(const char *kind, json_t *how, int period_ms, int failures,
+		     int successes)
+{
+	json_t *p =
+	    json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "kind", kind,
+		      "delay_ms", 0, "period_ms", period_ms, "timeout_ms", 2000,
+		      "failures", failures, "successes", successes);
+
+	json_object_update(p, how);
+	json_decref(how);
+	return p;
+}
+
+/* An exec liveness probe runs in the container's root: it passes while
+ * /health says ok, then fails twice, and the container is killed
+ * (unhealthy, unhealthy, killing) and restarted by the policy; the next
+ * run passes again. */
+Test(life, a_failing_liveness_probe_restarts_the_container)
+{
+	const struct host_event *st, *u0, *u1, *k, *ex, *s1;
+	json_t *cs[1];
+
+	serve();
+	cs[0] = spec_container(&ag, "app",
+			       "echo ok > /health; echo up; sleep 1.5; "
+			       "echo bad > /health; exec sleep 60");
+	json_object_set_new(
+	    cs[0], "probes",
+	    json_pack("[o]", probe("liveness",
+				   json_pack("{s:[s,s,s]}", "exec", "sh", "-c",
+					     "grep -q ok /health"),
+				   200, 2, 1)));
+	json_decref(start_group("always", 1, cs));
+	st = host_event(&h, PROTO_EVENT_STARTED, "app", 0);
+	u0 = host_event(&h, PROTO_EVENT_UNHEALTHY, "app", 0);
+	cr_assert_str_eq(u0->ev.reason, "Liveness probe failed: exit code 1");
+	cr_assert_geq(u0->ev.time_ns - st->ev.time_ns, 1000 * 1000000LL,
+		      "the probe passed while /health said ok (it sees the "
+		      "container's files)");
+	u1 = host_event(&h, PROTO_EVENT_UNHEALTHY, "app", 1);
+	k = host_event(&h, PROTO_EVENT_KILLING, "app", 0);
+	cr_assert_str_eq(k->ev.reason, "liveness probe failed");
+	cr_assert_lt(u1->seq, k->seq);
+	ex = host_event(&h, PROTO_EVENT_EXITED, "app", 0);
+	cr_assert(ex->ev.has & PROTO_EV_SIGNAL);
+	cr_assert_eq(ex->ev.signal, SIGKILL);
+	s1 = host_event(&h, PROTO_EVENT_STARTED, "app", 1);
+	cr_assert_eq(s1->ev.restart_count, 1);
+	host_wait_output(&h, 0, 0, "up\nup\n");
+	/* the second run is healthy for its first second too */
+	cr_assert(host_idle(&h, 700));
+	cr_assert_eq(host_count_events(&h, PROTO_EVENT_UNHEALTHY, "app"), 2);
+	stop();
+	poweroff_and_wait();
+}
+
+/* An http readiness probe: ready after two passes, not ready once the
+ * server is gone for two attempts. */
+Test(life, an_http_readiness_probe_follows_the_server)
+{
+	const struct host_event *r0, *r1, *u;
+	char cmd[512];
+	int port = 20000 + (int)(getpid() % 20000);
+	json_t *cs[1];
+
+	serve();
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p /www; echo hi > /www/index.html; "
+		 "httpd -f -p 127.0.0.1:%d -h /www & pid=$!; sleep 2; "
+		 "kill $pid; echo gone; exec sleep 60",
+		 port);
+	cs[0] = spec_container(&ag, "web", cmd);
+	json_object_set_new(
+	    cs[0], "probes",
+	    json_pack("[o]", probe("readiness",
+				   json_pack("{s:i, s:s}", "http_port", port,
+					     "http_path", "/index.html"),
+				   200, 2, 2)));
+	json_decref(start_group("never", 1, cs));
+	r0 = host_event(&h, PROTO_EVENT_READINESS, "web", 0);
+	cr_assert(r0->ev.has & PROTO_EV_READY);
+	cr_assert(r0->ev.ready);
+	host_wait_output(&h, 0, 0, "gone\n");
+	r1 = host_event(&h, PROTO_EVENT_READINESS, "web", 1);
+	cr_assert(!r1->ev.ready);
+	u = host_event(&h, PROTO_EVENT_UNHEALTHY, "web", 1);
+	cr_assert_lt(u->seq, r1->seq);
+	cr_assert(strstr(u->ev.reason, "Readiness probe failed: connect to "
+				       "port") == u->ev.reason,
+		  "%s", u->ev.reason);
+	cr_assert_eq(host_count_events(&h, PROTO_EVENT_KILLING, "web"), 0,
+		     "readiness never kills");
+	stop();
+	poweroff_and_wait();
+}

@@ -192,6 +192,7 @@ static void event_trip(const struct proto_event *ev)
 	cr_expect_eq(got.signal, ev->signal);
 	cr_expect_eq(got.oom_killed, ev->oom_killed);
 	cr_expect_eq(got.restart_count, ev->restart_count);
+	cr_expect_eq(got.ready, ev->ready);
 	if (ev->error)
 		cr_expect_str_eq(got.error, ev->error);
 	else
@@ -256,7 +257,26 @@ Test(protocol_msg, event_round_trips)
 
 	event_trip(&restarting);
 	event_trip(&group);
+	struct proto_event unhealthy = {
+		.kind = PROTO_EVENT_UNHEALTHY,
+		.container = "app",
+		.time_ns = 12,
+		.reason = "liveness probe failed: exit code 1",
+	};
+	struct proto_event ready = { .kind = PROTO_EVENT_READINESS,
+				     .container = "app",
+				     .time_ns = 13,
+				     .has = PROTO_EV_READY,
+				     .ready = true };
+	struct proto_event unready = { .kind = PROTO_EVENT_READINESS,
+				       .container = "app",
+				       .time_ns = 14,
+				       .has = PROTO_EV_READY };
+
 	event_trip(&killing);
+	event_trip(&unhealthy);
+	event_trip(&ready);
+	event_trip(&unready);
 	cr_expect_str_eq(proto_event_kind_name(PROTO_EVENT_KILLING), "killing");
 }
 
@@ -460,7 +480,8 @@ static const struct bad_body bad_bodies[] = {
 	{ D_EVENT, "{\"event\":\"paused\",\"container\":\"a\",\"time_ns\":1}",
 	  EINVAL,
 	  "EVENT: event: unknown event \"paused\" (started, exited, "
-	  "restarting, group-exited, killing)" },
+	  "restarting, group-exited, killing, "
+	  "unhealthy, readiness)" },
 	{ D_EVENT,
 	  "{\"event\":\"group-exited\",\"container\":\"a\",\"time_ns\":1}",
 	  EINVAL, "EVENT: container: not allowed on group-exited" },

@@ -145,6 +145,45 @@ Test(spec, secure_env_errors_hide_values)
 	}
 }
 
+Test(spec, probe_keys_and_defaults)
+{
+	char *path = tmpdir_write_str(
+		"probes.ini", "[group]\nname = p\n"
+			      "[container.web]\nimage = oci:/i\n"
+			      "liveness-http = 8080/healthz?full=1\n"
+			      "liveness-delay = 500ms\n"
+			      "liveness-failures = 5\n"
+			      "readiness-exec = sh -c 'test -e /ready'\n"
+			      "readiness-period = 2m\n"
+			      "readiness-timeout = 3\n"
+			      "readiness-successes = 2\n"
+			      "[container.plain]\nimage = oci:/i\n");
+	const struct spec_probe *l, *r;
+	struct lerr e = { 0 };
+
+	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
+	l = &s.containers[0].liveness;
+	r = &s.containers[0].readiness;
+	cr_expect(l->set && r->set);
+	cr_expect_eq(l->http_port, 8080);
+	cr_expect_str_eq(l->http_path, "/healthz?full=1");
+	cr_expect_null(l->exec);
+	cr_expect_eq(l->delay_ms, 500);
+	cr_expect_eq(l->period_ms, 10000, "Kubernetes' default period");
+	cr_expect_eq(l->timeout_ms, 1000);
+	cr_expect_eq(l->failures, 5);
+	cr_expect_eq(l->successes, 1);
+	expect_strv(r->exec, STRV("sh", "-c", "test -e /ready"), "exec");
+	cr_expect_eq(r->http_port, 0);
+	cr_expect_eq(r->period_ms, 120000);
+	cr_expect_eq(r->timeout_ms, 3000, "a bare number is seconds");
+	cr_expect_eq(r->failures, 3);
+	cr_expect_eq(r->successes, 2);
+	cr_expect(!s.containers[1].liveness.set &&
+		  !s.containers[1].readiness.set);
+	free(path);
+}
+
 Test(spec, minimal_gets_defaults)
 {
 	char *path = tmpdir_write_str("min.ini", "[group]\nname=a\n"
@@ -429,6 +468,43 @@ Test(spec, invalid_files)
 		  "(values are not shown)" },
 		{ G C "env = PASS=x\nsecure-env = PASS=hunter2\n",
 		  "3: [container.app] secure-env: \"PASS\" is set in env too" },
+		/* probes */
+		{ G "[init.i]\nimage = oci:/i\nliveness-exec = true\n" C,
+		  "5: [init.i] liveness-exec: init containers have no probes" },
+		{ G C "liveness-period = 5s\n",
+		  "3: [container.app] liveness: needs liveness-exec or "
+		  "liveness-http" },
+		{ G C "readiness-exec = true\nreadiness-http = 80\n",
+		  "3: [container.app] readiness: readiness-exec and "
+		  "readiness-http, only one may be given" },
+		{ G C "liveness-http = 80\nliveness-successes = 2\n",
+		  "3: [container.app] liveness: liveness-successes must be 1" },
+		{ G C "liveness-http = 0\n",
+		  "5: [container.app] liveness-http: \"0\": port not in "
+		  "1..65535" },
+		{ G C "liveness-http = 80x\n",
+		  "5: [container.app] liveness-http: \"80x\": not PORT[/PATH]" },
+		{ G C "liveness-http = 80/a b\n",
+		  "5: [container.app] liveness-http: \"80/a b\": blank or "
+		  "control character in the path" },
+		{ G C "readiness-exec = sh -c 'x\n",
+		  "5: [container.app] readiness-exec: \"sh -c 'x\": "
+		  "unterminated single quote" },
+		{ G C "readiness-exec = \"\"\n",
+		  "5: [container.app] readiness-exec: \"\"\"\": no command" },
+		{ G C "liveness-period = 0\n",
+		  "5: [container.app] liveness-period: \"0\": not in "
+		  "1ms..3600s" },
+		{ G C "liveness-delay = 2h\n",
+		  "5: [container.app] liveness-delay: \"2h\": not a duration" },
+		{ G C "liveness-timeout = 3601s\n",
+		  "5: [container.app] liveness-timeout: \"3601s\": not in "
+		  "1ms..3600s" },
+		{ G C "readiness-failures = 0\n",
+		  "5: [container.app] readiness-failures: \"0\": not in "
+		  "1..1000" },
+		{ G C "readiness-startup = 1\n",
+		  "5: [container.app] readiness-startup: unknown key" },
 		/* limits that do not fit the group */
 		{ "[group]\nname = g\ncpus = 2\n" C "cpus = 2.5\n",
 		  "6: [container.app] cpus: \"2.5\": more than the group's 2" },
