@@ -159,14 +159,27 @@ json_t *state_events_to_json(const struct lighter_group_state *st)
 
 	for (size_t i = 0; arr && i < st->nr_events; i++) {
 		const struct lighter_event *ev = &st->events[i];
-		json_t *o = json_pack(
-			"{s:I, s:s, s:s?, s:s, s:I, s:o, s:o}", "seq",
-			(json_int_t)ev->seq, "type", ev->type, "container",
-			ev->container[0] ? ev->container : NULL, "message",
-			ev->message, "count", (json_int_t)ev->count,
-			"first_timestamp", time_json(ev->first_ns),
-			"last_timestamp", time_json(ev->last_ns));
+		json_t *o = json_pack("{s:I, s:s}", "seq", (json_int_t)ev->seq,
+				      "type", ev->type);
 
+		/* a group's own event has no container member */
+		if (o && ev->container[0] &&
+		    json_object_set_new(o, "container",
+					json_string(ev->container)) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
+		if (o && json_object_update_new(
+			     o, json_pack("{s:s, s:I, s:o, s:o}", "message",
+					  ev->message, "count",
+					  (json_int_t)ev->count,
+					  "first_timestamp",
+					  time_json(ev->first_ns),
+					  "last_timestamp",
+					  time_json(ev->last_ns))) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (!o || json_array_append_new(arr, o) < 0) {
 			json_decref(arr);
 			return NULL;

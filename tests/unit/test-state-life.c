@@ -153,6 +153,9 @@ Test(state_life, events_and_phases_in_state_json)
 	cr_assert_eq(state_event_add(&st, 2000000000, "app", "Started",
 				     "Started container"),
 		     0);
+	cr_assert_eq(state_event_add(&st, 3000000000, NULL, "Stopping",
+				     "Stopping the group"),
+		     0);
 	j = state_to_json(&st);
 	cr_assert_not_null(j);
 	cr_expect_str_eq(json_string_value(json_object_get(j, "phase")),
@@ -165,12 +168,18 @@ Test(state_life, events_and_phases_in_state_json)
 	cr_expect(json_is_true(json_object_get(c, "init")));
 	cr_assert_eq(state_from_json(j, &got, "state.json", &e), 0, "%s",
 		     e.msg);
-	cr_assert_eq(got.nr_events, 1);
+	cr_assert_eq(got.nr_events, 2);
+	cr_expect_str_eq(got.events[1].container, "",
+			 "a group's own event");
+	cr_expect_str_eq(got.events[1].type, "Stopping");
+	cr_expect_null(json_object_get(
+			   json_array_get(json_object_get(j, "events"), 1),
+			   "container"));
 	cr_expect_eq(got.events[0].count, 2);
 	cr_expect_eq(got.events[0].first_ns, 1000000000);
 	cr_expect_eq(got.events[0].last_ns, 2000000000);
 	cr_expect_str_eq(got.events[0].message, "Started container");
-	cr_expect_eq(got.event_seq, 2);
+	cr_expect_eq(got.event_seq, 3);
 	cr_expect(got.containers[0].init && got.containers[0].has_readiness &&
 		  !got.containers[0].ready);
 	lighter_group_state_free(&got);
