@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <lighter/base64.h>
 #include <lighter/cleanup.h>
 #include <lighter/size.h>
 
@@ -215,63 +216,6 @@ void spec_mounts_free(struct spec_container *c)
 
 /* ---- values ---- */
 
-static int b64_value(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding (RFC 4648 section 4); the length of the
- * decoded bytes into *len.  -EINVAL for anything else. */
-static int base64_decode(const char *s, unsigned char **out, size_t *len)
-{
-	size_t n = strlen(s), i, o = 0;
-	unsigned char *buf;
-
-	if (n == 0 || n % 4)
-		return -EINVAL;
-	buf = malloc(n / 4 * 3 + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (i = 0; i < n; i += 4) {
-		int v[4], pad = 0;
-
-		for (int k = 0; k < 4; k++) {
-			if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-				v[k] = 0;
-				pad++;
-				continue;
-			}
-			v[k] = pad ? -1 : b64_value((unsigned char)s[i + k]);
-			if (v[k] < 0) {
-				free(buf);
-				return -EINVAL;
-			}
-		}
-		if (pad == 1 && s[i + 2] == '=') {
-			free(buf);
-			return -EINVAL; /* "x=y=" */
-		}
-		buf[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		if (pad < 2)
-			buf[o++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
-		if (pad < 1)
-			buf[o++] = (unsigned char)(v[2] << 6 | v[3]);
-	}
-	*out = buf;
-	*len = o;
-	return 0;
-}
-
 /* A file name in a secret volume: 1..255 of [A-Za-z0-9._-], not "." or
  * "..". */
 static bool item_name_valid(const char *s)
@@ -335,7 +279,9 @@ static int add_item(struct spec_volume *v, const char *name, bool inline_data,
 		return lerr_fail(e, E2BIG, "more than %d files",
 				 SPEC_MAX_SECRET_ITEMS);
 	if (inline_data) {
-		r = base64_decode(value, &data, &len);
+		r = value[0] ? base64_decode(value, strlen(value), &data,
+					       &len)
+			     : -EINVAL;
 		if (r == -ENOMEM)
 			return lerr_fail(e, ENOMEM, "out of memory");
 		if (r < 0)
