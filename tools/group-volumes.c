@@ -6,9 +6,13 @@
  * group starts with it (ftruncate to the spec's size, mkfs.ext4), and
  * made again only while it holds no ext4 superblock (a make that never
  * finished); a later spec's different size does not resize it.  The
- * lock is flock(LOCK_EX) on the image itself, held by the descriptor the
- * group's monitor inherits, so it is released however the group ends
- * (stop, VMM killed, monitor killed) and never left stale. */
+ * lock is flock(LOCK_EX) on the image itself: lighter-vmm takes the same
+ * lock on each drive for its whole life (vmm/virtio-blk-io.c), so a
+ * group whose VMM runs keeps every other start out, and the lock goes
+ * however the group ends (stop, VMM killed) and is never left stale.
+ * `start` holds it from the check through mkfs until the monitor hands
+ * the drive to lighter-vmm (volume_disks_unlock() just before the
+ * spawn). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -351,6 +355,15 @@ int group_volumes_attach(const char *data_dir, const struct group_volumes *v,
 		}
 	}
 	return 0;
+}
+
+void volume_disks_unlock(struct volume_disks *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->fds[i] >= 0)
+			close(d->fds[i]);
+		d->fds[i] = -1;
+	}
 }
 
 void volume_disks_close(struct volume_disks *d)

@@ -4,7 +4,7 @@
  * which holds no secret: the spec file's path and the persistent disks),
  * and what `start` does with them (each persistent volume's ext4 image
  * under DATA/volumes/, made on first use, locked for as long as the
- * group runs, attached as a virtio-blk drive). */
+ * group's VMM runs, attached as a virtio-blk drive). */
 #ifndef LIGHTER_TOOLS_GROUP_VOLUMES_H
 #define LIGHTER_TOOLS_GROUP_VOLUMES_H
 
@@ -62,12 +62,16 @@ struct volume_disks {
 };
 
 /* DATA/volumes/<name>.ext4 of every disk: opened, locked without waiting
- * (-EBUSY 'persistent volume "db" is in use by another running group'),
- * and when new (or never finished) sized and made ext4.  The locks live
- * in the open descriptors: keep d until the group ends (the monitor
- * inherits it).  d is safe for volume_disks_close() on failure. */
+ * (-EBUSY 'persistent volume "db" is in use by another running group':
+ * another start holds it, or a VMM has it as its drive), and when new
+ * (or never finished) sized and made ext4.  The locks live in the open
+ * descriptors, inherited by the monitor, which drops them with
+ * volume_disks_unlock() right before lighter-vmm takes its own.  d is
+ * safe for volume_disks_close() on failure. */
 int group_volumes_attach(const char *data_dir, const struct group_volumes *v,
 			 struct volume_disks *d, struct lerr *e);
+/* Close the descriptors (the locks); the paths stay. */
+void volume_disks_unlock(struct volume_disks *d);
 void volume_disks_close(struct volume_disks *d);
 
 #endif

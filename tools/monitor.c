@@ -297,7 +297,7 @@ static int spawn_vmm(struct monitor *m, struct lerr *e)
 		.vsock_uds = GROUP_VSOCK_SOCK,
 		.console = GROUP_CONSOLE_LOG,
 	};
-	const struct volume_disks *d = m->o->disks;
+	struct volume_disks *d = m->o->disks;
 	int r;
 
 	for (size_t i = 0; d && i < d->n && i < VMM_MAX_DRIVES; i++) {
@@ -310,6 +310,9 @@ static int spawn_vmm(struct monitor *m, struct lerr *e)
 		vp.nr_drives = i + 1;
 	}
 	unlink(GROUP_VSOCK_SOCK);
+	/* lighter-vmm locks its drives itself (and fails on a lock held) */
+	if (d)
+		volume_disks_unlock(d);
 	r = vmm_spawn(&vp, GROUP_VMM_LOG, &m->vmm_pid, &m->vmm_pidfd, e);
 	if (r < 0)
 		return r;

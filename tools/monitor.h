@@ -40,9 +40,9 @@ struct monitor_opts {
 	int status_fd; /* "<code> <message>\n" to `lighter start` */
 	const char *vmm, *kernel, *initrd;
 	int64_t boot_timeout_ms;
-	/* the persistent volumes' images, open and locked (held by the
-	 * monitor as long as it lives) */
-	const struct volume_disks *disks;
+	/* the persistent volumes' images, open and locked until lighter-vmm
+	 * is spawned with them (it locks them itself) */
+	struct volume_disks *disks;
 };
 
 #define MONITOR_BOOT_TIMEOUT_S 60
