@@ -14,7 +14,9 @@
 #    refused (the image is locked) before any boot;
 #  - the VMM of vols is killed with SIGKILL, the group removed;
 #  - group `later` mounts the persistent volume again and reads the file
-#    the first guest synced.
+#    the first guest synced;
+#  - `lighter volume ls` shows it in use while vols runs; `volume inspect`
+#    and `volume rm` once no group holds it.
 #
 #   bash lighter-volumes.sh VMM KERNEL INITRD   (LIGHTER_E2E_LIGHTER,
 #                                                LIGHTER_E2E_IMAGES set)
@@ -156,6 +158,12 @@ else
 	lt_fail busy "a second group got the volume in use: status $(lt_rc busy)" busy
 fi
 lt busy-rm rm -f busy
+lt vol-ls-busy volume ls
+if grep -Eq '^pdata +32M +[0-9A-Z]+ +in use$' "$E2E_DIR/vol-ls-busy.out"; then
+	e2e_ok volume-ls-in-use "$(grep '^pdata' "$E2E_DIR/vol-ls-busy.out")"
+else
+	lt_fail vol-ls-busy "volume ls does not show pdata 32M in use" vols
+fi
 
 # kill -9 of the VMM after the guest's sync, then rm of the group.
 vmm_pid=$(lt_jq vols .vmm_pid)
@@ -180,5 +188,19 @@ else
 	lt_fail later "status $(lt_rc later), logs '$(lt_out later-logs)' (want 0, 'persisted-1')" later
 fi
 lt_rm later-rm later
+
+# lighter volume: inspect, then rm of the volume no group holds now.
+lt vol-inspect volume inspect pdata
+lt vol-rm volume rm pdata
+lt vol-ls volume ls
+if [[ $(jq -r '.[0] | "\(.name) \(.size) \(.in_use)"' "$E2E_DIR/vol-inspect.out") != "pdata 33554432 false" ]]; then
+	lt_fail vol-inspect "volume inspect: $(tr -d '\n' <"$E2E_DIR/vol-inspect.out")"
+elif [[ $(lt_rc vol-rm) != 0 || $(lt_out vol-rm) != pdata ]]; then
+	lt_fail vol-rm "volume rm pdata: status $(lt_rc vol-rm)"
+elif grep -q '^pdata' "$E2E_DIR/vol-ls.out" || [[ -e $LIGHTER_DATA_DIR/volumes/pdata.ext4 ]]; then
+	lt_fail vol-ls "pdata still there after volume rm"
+else
+	e2e_ok volume-rm "volume inspect, rm; the image is gone"
+fi
 
 e2e_finish

@@ -4,7 +4,9 @@
  * gitrepo cloned from a local repository at a revision into the content
  * store as a tar, volumes.json without any secret, and persistent images
  * made with mkfs.ext4 on first use, kept afterwards, and locked against
- * a second group.  Skips (77) without git, tar or mkfs.ext4. */
+ * a second group; `lighter volume`'s listing and removal
+ * (volume-store.c) while one is held and after.  Skips (77) without
+ * git, tar or mkfs.ext4. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +20,7 @@
 #include "group-volumes.h"
 #include "host-tool.h"
 #include "tmpdir.h"
+#include "volume-store.h"
 
 static struct spec s;
 static struct store st;
@@ -249,4 +252,54 @@ Test(group_volumes, host_tool_reports_the_last_line)
 	cr_expect_eq(host_tool_run(missing, NULL, -1, "demo", &e), -ENOENT);
 	cr_expect(strstr(e.msg, "demo: cannot run lighter-no-such-tool"),
 		  "%s", e.msg);
+}
+
+Test(group_volumes, volume_store_lists_and_removes_what_nobody_holds)
+{
+	struct group_volumes v = { .nr_disks = 2 };
+	struct lighter_paths p = { 0 };
+	struct volume_disks d;
+	struct volume_info *list, one;
+	struct lerr e = { 0 };
+	size_t n;
+
+	p.data_dir = tmpdir_join("data");
+	cr_assert_eq(volume_list(&p, &list, &n, &e), 0, "%s", e.msg);
+	cr_expect_eq(n, 0);
+	volume_info_free(list, n);
+	snprintf(v.disks[0].name, sizeof(v.disks[0].name), "zeta");
+	snprintf(v.disks[1].name, sizeof(v.disks[1].name), "alpha");
+	for (int i = 0; i < 2; i++) {
+		snprintf(v.disks[i].device, sizeof(v.disks[i].device), "lv%d",
+			 i);
+		v.disks[i].size = 16 << 20;
+	}
+	cr_assert_eq(group_volumes_attach(p.data_dir, &v, &d, &e), 0, "%s",
+		     e.msg);
+
+	cr_assert_eq(volume_list(&p, &list, &n, &e), 0, "%s", e.msg);
+	cr_assert_eq(n, 2);
+	cr_expect_str_eq(list[0].name, "alpha"); /* sorted */
+	cr_expect_str_eq(list[1].name, "zeta");
+	cr_expect_eq(list[0].size, 16 << 20);
+	cr_expect(list[0].in_use && list[1].in_use);
+	volume_info_free(list, n);
+	cr_expect_eq(volume_remove(&p, "alpha", &e), -EBUSY);
+	cr_expect_str_eq(e.msg, "volume \"alpha\" is in use by a running "
+			 "group");
+
+	volume_disks_close(&d);
+	cr_assert_eq(volume_get(&p, "alpha", &one, &e), 0, "%s", e.msg);
+	cr_expect_not(one.in_use);
+	cr_expect_gt(one.disk_bytes, 0);
+	free(one.path);
+	cr_expect_eq(volume_remove(&p, "alpha", &e), 0, "%s", e.msg);
+	cr_expect_eq(volume_remove(&p, "alpha", &e), -ENOENT);
+	cr_expect_str_eq(e.msg, "no such volume \"alpha\"");
+	cr_expect_eq(volume_get(&p, "../etc", &one, &e), -ENOENT);
+	cr_assert_eq(volume_list(&p, &list, &n, &e), 0, "%s", e.msg);
+	cr_assert_eq(n, 1);
+	cr_expect_str_eq(list[0].name, "zeta");
+	volume_info_free(list, n);
+	free(p.data_dir);
 }
