@@ -101,8 +101,9 @@ static const struct pj_field container_fields[] = {
 	  .count_off = offsetof(CT, n_layers), .min = 1,
 	  .max = PROTO_MAX_LAYERS, .syntax = &pj_digest_syntax },
 	{ .key = "mounts", .type = PJ_OBJECTS, PJ_AT(CT, mounts),
-	  .count_off = offsetof(CT, n_mounts), .max = PROTO_MAX_MOUNTS,
-	  .elem = &proto_mount_msg, .alloc = true, .optional = true },
+	  .count_off = offsetof(CT, n_mounts), .min = 1,
+	  .max = PROTO_MAX_MOUNTS, .elem = &proto_mount_msg, .alloc = true,
+	  .optional = true },
 	{ .key = NULL },
 };
 
@@ -129,7 +130,7 @@ static const struct pj_field group_fields[] = {
 	  .unique = "name" },
 	{ .key = "volumes", .type = PJ_OBJECTS,
 	  PJ_AT(struct proto_group, volumes),
-	  .count_off = offsetof(struct proto_group, n_volumes),
+	  .count_off = offsetof(struct proto_group, n_volumes), .min = 1,
 	  .max = PROTO_MAX_VOLUMES, .elem = &proto_volume_msg, .alloc = true,
 	  .unique = "name", .optional = true },
 	{ .key = NULL },

@@ -21,7 +21,8 @@ static const char *const volume_type_names[] = {
 	[PROTO_VOLUME_GITREPO] = "gitrepo",
 };
 
-#define N_VOLUME_TYPES (sizeof(volume_type_names) / sizeof(volume_type_names[0]))
+#define N_VOLUME_TYPES                                                         \
+	(sizeof(volume_type_names) / sizeof(volume_type_names[0]))
 
 const char *proto_volume_type_name(enum proto_volume_type t)
 {

@@ -161,9 +161,9 @@ int volume_remove(const struct lighter_paths *p, const char *name,
 		return r;
 	fd = open(v.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		r = errno == ENOENT
-			    ? lerr_fail(e, ENOENT, "no such volume \"%s\"", name)
-			    : lerr_set(e, errno, "\"%s\"", v.path);
+		r = errno == ENOENT ? lerr_fail(e, ENOENT,
+						"no such volume \"%s\"", name)
+				    : lerr_set(e, errno, "\"%s\"", v.path);
 	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK
 			    ? lerr_fail(e, EBUSY, "volume \"%s\" is in use by "

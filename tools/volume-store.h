@@ -20,7 +20,7 @@ struct volume_info {
 	uint64_t size;	     /* the image's size */
 	uint64_t disk_bytes; /* what it takes on the host's disk */
 	int64_t changed_ns;  /* last written (mtime) */
-	bool in_use;	     /* locked by a running group's VMM or a start */
+	bool in_use;	     /* locked: a running group's VMM or a start */
 };
 
 /* Every volume, sorted by name (none: *n == 0, no directory needed). */

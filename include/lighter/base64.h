@@ -26,8 +26,10 @@ static inline int base64_value(int ch)
 
 /* n bytes of s into a malloc'd buffer (*out, *len; at least one byte is
  * allocated, so an empty input gives a valid pointer and length 0).
- * -EINVAL for a length that is not a multiple of 4, a character outside
- * the alphabet, or padding anywhere but at the end; -ENOMEM. */
+ * Canonical input only, so that decoding then encoding gives the input
+ * back: -EINVAL for a length that is not a multiple of 4, a character
+ * outside the alphabet, padding anywhere but at the end, or bits set
+ * that padding drops ("YR==" for "YQ=="); -ENOMEM. */
 static inline int base64_decode(const char *s, size_t n, unsigned char **out,
 				size_t *len)
 {
@@ -53,6 +55,10 @@ static inline int base64_decode(const char *s, size_t n, unsigned char **out,
 				free(buf);
 				return -EINVAL;
 			}
+		}
+		if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3))) {
+			free(buf);
+			return -EINVAL;
 		}
 		buf[o++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
 		if (pad < 2)

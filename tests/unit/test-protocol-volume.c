@@ -111,6 +111,11 @@ Test(protocol_volume, errors_name_the_entry)
 		{ VOLS_SPEC(",\"volumes\":[{\"name\":\"p\",\"type\":"
 			    "\"persistent\",\"size_bytes\":0}]", ""),
 		  EINVAL, "SPEC: volumes[0].device: missing" },
+		/* an empty list is left out, never sent */
+		{ VOLS_SPEC(",\"volumes\":[]", ""), EINVAL,
+		  "SPEC: volumes: 0 entries, at least 1 needed" },
+		{ VOLS_SPEC("", ",\"mounts\":[]"), EINVAL,
+		  "SPEC: containers[0].mounts: 0 entries, at least 1 needed" },
 		{ VOLS_SPEC(",\"volumes\":[{\"name\":\"r\",\"type\":\"gitrepo\","
 			    "\"size_bytes\":0}]", ""),
 		  EINVAL, "SPEC: volumes[0].layer: missing" },
@@ -178,6 +183,10 @@ Test(protocol_volume, secret_errors_never_quote_the_data)
 	static const struct bad cases[] = {
 		{ "{\"volume\":\"s\",\"name\":\"k\",\"mode\":256,"
 		  "\"data\":\"c2VjcmV0*\"}",
+		  EINVAL, "SECRET: data: not base64" },
+		/* not canonical: "YQ==" re-encodes differently */
+		{ "{\"volume\":\"s\",\"name\":\"k\",\"mode\":256,"
+		  "\"data\":\"YR==\"}",
 		  EINVAL, "SECRET: data: not base64" },
 		{ "{\"volume\":\"s\",\"name\":\"..\",\"mode\":256,\"data\":\"\"}",
 		  EINVAL,

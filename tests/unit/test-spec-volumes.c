@@ -237,6 +237,8 @@ Test(spec_volumes, invalid_files)
 		  "7: [volume.s] secret.k: not base64" },
 		{ G C "[volume.s]\ntype = secret\nsecret.k = Y===\n",
 		  "7: [volume.s] secret.k: not base64" },
+		{ G C "[volume.s]\ntype = secret\nsecret.k = YR==\n",
+		  "7: [volume.s] secret.k: not base64" },
 		{ G C "[volume.s]\ntype = secret\nsecret.. = YQ==\n",
 		  "7: [volume.s] secret..: \".\" is not a file name" },
 		{ G C "[volume.s]\ntype = secret\nsecret.a = YQ==\n"
