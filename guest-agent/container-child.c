@@ -3,11 +3,14 @@
  * cgroup) and builds the container's view of the world, in this order:
  *
  *   signals and descriptors reset, stdio on /dev/null and the log fds;
+ *   the volumes' mounts cloned (open_tree) while the agent's paths are
+ *   still in view;
  *   mount propagation private; the root bind-mounted on itself, pivot_root
  *   into it and the old root detached (no mount of the agent, nor of any
  *   other container, stays reachable);
  *   /proc, /dev (tmpfs with device nodes, devpts, shm, fd links),
- *   read-only /sys; oom_score_adj back to 0 (the agent may shield itself);
+ *   read-only /sys; the volumes moved onto their paths, made inside the
+ *   new root; oom_score_adj back to 0 (the agent may shield itself);
  *   /etc/hosts and /etc/resolv.conf; the hostname;
  *   the user from the container's /etc/passwd and /etc/group; the working
  *   directory created as root, then entered as the user;
@@ -160,6 +163,71 @@ static void enter_root(struct container_child *c)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "chdir \"/\"");
 }
 
+/* Detached copies of the volumes' mounts, read-only ones made so. */
+static void clone_volumes(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct container_mount *m = &s->mounts[i];
+		struct mount_attr attr = {
+		    .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				(m->readonly ? MOUNT_ATTR_RDONLY : 0),
+		};
+		int fd = open_tree(AT_FDCWD, m->source,
+				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				       AT_RECURSIVE);
+
+		if (fd < 0)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "volume for \"%s\": clone \"%s\"", m->target,
+			     m->source);
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+				  sizeof(attr)) < 0)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "volume for \"%s\": set its attributes",
+			     m->target);
+		c->mount_fds[i] = fd;
+	}
+}
+
+/* mkdir -p as root (docker's way with a missing working directory or
+ * mount point). */
+static void make_dirs(struct container_child *c, const char *dir,
+		      const char *what)
+{
+	char path[PATH_MAX];
+	size_t i, len = strlen(dir);
+
+	memcpy(path, dir, len + 1); /* the parent checked len < PATH_MAX */
+	for (i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "%s \"%s\": mkdir \"%s\"", what, dir, path);
+		path[i] = dir[i];
+	}
+}
+
+static void attach_volumes(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const char *target = s->mounts[i].target;
+
+		make_dirs(c, target, "volume");
+		if (move_mount(c->mount_fds[i], "", AT_FDCWD, target,
+			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "volume: mount on \"%s\"", target);
+		close(c->mount_fds[i]);
+		c->mount_fds[i] = -1;
+	}
+}
+
 static void make_mounts(struct container_child *c)
 {
 	size_t i;
@@ -242,26 +310,6 @@ static int open_optional(struct container_child *c, const char *path)
 		     "file",
 		     path);
 	return fd;
-}
-
-/* mkdir -p as root, the way docker creates a missing working directory. */
-static void make_workdir(struct container_child *c, const char *dir)
-{
-	char path[PATH_MAX];
-	size_t i, len = strlen(dir);
-
-	memcpy(path, dir, len + 1); /* the parent checked len < PATH_MAX */
-	for (i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			fail(c, CONTAINER_STAGE_SETUP, errno,
-			     "workdir \"%s\": "
-			     "mkdir \"%s\"",
-			     dir, path);
-		path[i] = dir[i];
-	}
 }
 
 /* setgroups/setresgid/setresuid as raw syscalls: they change only the
@@ -361,8 +409,10 @@ void container_child_main(struct container_child *c)
 	umask(0); /* node and mount-point modes as written */
 	reset_signals();
 	setup_stdio(c);
+	clone_volumes(c);
 	enter_root(c);
 	make_mounts(c);
+	attach_volumes(c);
 	write_proc_file(c, "/proc/self/oom_score_adj", "0");
 	write_etc_file(c, "hosts", c->hosts);
 	if (s->resolv_conf)
@@ -383,7 +433,7 @@ void container_child_main(struct container_child *c)
 	if (group_fd >= 0)
 		close(group_fd);
 
-	make_workdir(c, workdir);
+	make_dirs(c, workdir, "workdir");
 	become_user(c, &ids);
 	if (chdir(workdir) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "chdir \"%s\"", workdir);

@@ -48,6 +48,18 @@ static int check_spec(const struct container_spec *s, struct lerr *e)
 				 "container \"%s\": workdir too "
 				 "long",
 				 name);
+	if (s->n_mounts > CONTAINER_MAX_MOUNTS || (s->n_mounts && !s->mounts))
+		return lerr_fail(e, E2BIG, "container \"%s\": more than %d "
+				 "mounts", name, CONTAINER_MAX_MOUNTS);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct container_mount *m = &s->mounts[i];
+
+		if (!m->source || m->source[0] != '/' || !m->target ||
+		    m->target[0] != '/' || strlen(m->target) >= PATH_MAX)
+			return lerr_fail(e, EINVAL, "container \"%s\": mount "
+					 "%zu is not absolute from absolute",
+					 name, i);
+	}
 	if (s->hostname &&
 	    (!s->hostname[0] || strlen(s->hostname) > HOSTNAME_MAX))
 		return lerr_fail(e, EINVAL,

@@ -19,9 +19,26 @@
 #ifndef LIGHTER_CONTAINER_H
 #define LIGHTER_CONTAINER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include <lighter/error.h>
+
+/* Most mounts (volumes) one container takes. */
+#define CONTAINER_MAX_MOUNTS 16
+
+/* A directory of the agent bound into the container (a volume): the
+ * child clones the mount at source (open_tree) before pivot_root and
+ * moves it onto target, inside the new root, after it: a symlink on the
+ * way to target resolves inside the container.  Missing directories of
+ * target are made (0755, as root); the bind is nosuid and nodev, and
+ * read-only when asked. */
+struct container_mount {
+	const char *source; /* absolute, in the agent's view */
+	const char *target; /* absolute, in the container's */
+	bool readonly;
+};
 
 struct container_spec {
 	const char *name;	/* for messages: container "name": ... */
@@ -36,6 +53,8 @@ struct container_spec {
 	int stderr_fd;
 	const char *hosts;	 /* /etc/hosts; NULL = localhost + hostname */
 	const char *resolv_conf; /* /etc/resolv.conf; NULL = the image's */
+	const struct container_mount *mounts; /* after /proc, /dev, /sys */
+	size_t n_mounts;		      /* <= CONTAINER_MAX_MOUNTS */
 };
 
 /* Where a failed spawn stopped, for the exit code reported to the user. */

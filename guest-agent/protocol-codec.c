@@ -486,6 +486,8 @@ static bool member_set(const struct pj_msg *m, const struct pj_field *f,
 		return *(char *const *)p != NULL;
 	if (f->type == PJ_CHARS)
 		return ((const char *)p)[0] != '\0';
+	if (f->type == PJ_OBJECTS) /* optional lists: absent when empty */
+		return *count_of(msg, f) > 0;
 	return true;
 }
 

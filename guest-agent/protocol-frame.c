@@ -45,11 +45,13 @@ static const struct type_info types[PROTO_TYPE_MAX + 1] = {
 	[PROTO_STOP] = { "STOP", true, 0, ID_NONZERO },
 	[PROTO_POWEROFF] = { "POWEROFF", true, 0, ID_NONZERO },
 	[PROTO_SIGNAL] = { "SIGNAL", true, 0, ID_NONZERO },
+	[PROTO_SECRET] = { "SECRET", true, 0, ID_NONZERO },
 };
 
 static const struct type_info *type_info(unsigned int type)
 {
-	if (type == 0 || type > PROTO_TYPE_MAX)
+	/* the numbers between the types are unknown too */
+	if (type == 0 || type > PROTO_TYPE_MAX || !types[type].name)
 		return NULL;
 	return &types[type];
 }

@@ -62,8 +62,9 @@ enum proto_type {
 	PROTO_STOP = 11,
 	PROTO_POWEROFF = 12,
 	PROTO_SIGNAL = 13,
+	PROTO_SECRET = 30,
 };
-#define PROTO_TYPE_MAX PROTO_SIGNAL
+#define PROTO_TYPE_MAX PROTO_SECRET
 
 /* OUTPUT flags, the only type that has any: exactly one stream bit. */
 #define PROTO_OUT_STDOUT 0x1u
@@ -220,6 +221,11 @@ int proto_send_raw(int fd, uint16_t type, uint16_t flags, uint32_t id,
 #define PROTO_PID_MAX 4194304 /* the kernel's PID_MAX_LIMIT */
 #define PROTO_CPU_MILLIS_MAX (1024 * 1000)
 #define PROTO_GRACE_MS_MAX (3600 * 1000)
+#define PROTO_MAX_VOLUMES 16
+#define PROTO_MAX_MOUNTS 16	     /* per container */
+#define PROTO_DEVICE_ID_MAX 20	     /* a virtio-blk serial */
+#define PROTO_FILE_NAME_MAX 255	     /* a secret's file name */
+#define PROTO_SECRET_MAX (256u << 10) /* bytes of one secret file */
 
 /* True for 1-63 chars of [a-zA-Z0-9][a-zA-Z0-9_.-]* (groups, containers). */
 bool proto_name_valid(const char *s);
@@ -288,6 +294,31 @@ enum proto_restart {
 	PROTO_RESTART_ALWAYS,
 };
 
+enum proto_volume_type {
+	PROTO_VOLUME_EMPTYDIR,
+	PROTO_VOLUME_SECRET,
+	PROTO_VOLUME_PERSISTENT,
+	PROTO_VOLUME_GITREPO,
+};
+
+/* A volume of the group (protocol-volume.c).  device only for
+ * persistent (required there), layer only for gitrepo (required there),
+ * size_bytes only for emptydir and persistent. */
+struct proto_volume {
+	char name[PROTO_NAME_MAX + 1];
+	enum proto_volume_type type;
+	uint64_t size_bytes; /* emptydir: the tmpfs' size, 0 = default */
+	char device[PROTO_DEVICE_ID_MAX + 1]; /* virtio-blk serial */
+	char layer[LDIGEST_STR_LEN]; /* diff_id of the tar sent as a LAYER */
+};
+
+/* A volume mounted in a container. */
+struct proto_mount {
+	char volume[PROTO_NAME_MAX + 1]; /* one of the group's volumes */
+	char *path;			 /* absolute, clean, not "/" */
+	bool readonly;
+};
+
 struct proto_container {
 	char name[PROTO_NAME_MAX + 1];
 	char **args; /* 1..PROTO_MAX_ARGS, args[0] not empty */
@@ -301,6 +332,8 @@ struct proto_container {
 	uint64_t pids_max;     /* 0 = unlimited, <= PROTO_PID_MAX */
 	char **layers;	       /* 1..PROTO_MAX_LAYERS diff_ids, bottom first */
 	size_t n_layers;
+	struct proto_mount *mounts; /* 0..PROTO_MAX_MOUNTS, paths unique */
+	size_t n_mounts;
 };
 
 struct proto_group {
@@ -309,6 +342,8 @@ struct proto_group {
 	enum proto_restart restart;
 	struct proto_container *containers; /* 1..PROTO_MAX_CONTAINERS, */
 	size_t n_containers;		    /* names unique */
+	struct proto_volume *volumes; /* 0..PROTO_MAX_VOLUMES, names */
+	size_t n_volumes;	      /* unique, each mount's volume here */
 };
 
 int proto_group_from_json(const json_t *body, struct proto_group *out,
@@ -317,6 +352,10 @@ int proto_group_to_json(const struct proto_group *g, json_t **out,
 			struct lerr *e);
 void proto_group_free(struct proto_group *g);
 const char *proto_restart_name(enum proto_restart r);
+const char *proto_volume_type_name(enum proto_volume_type t);
+/* True for an absolute path without empty, '.' or '..' components, not
+ * "/", no trailing '/', no control characters. */
+bool proto_mount_path_valid(const char *s);
 
 /* ---- LAYER (5), DATA (6), LAYER_END (7) ---- */
 
@@ -449,5 +488,26 @@ int proto_signal_from_json(const json_t *body, struct proto_signal *out,
 			   struct lerr *e);
 int proto_signal_to_json(const struct proto_signal *s, json_t **out,
 			 struct lerr *e);
+
+/* ---- SECRET (30) ---- */
+
+/* Host to agent, after SPEC and before START: one file of a secret
+ * volume, {"volume":NAME,"name":FILE,"mode":INT,"data":BASE64}; OK {}.
+ * name is 1..PROTO_FILE_NAME_MAX of [A-Za-z0-9._-], not "." or "..";
+ * mode 0..0777; data at most PROTO_SECRET_MAX bytes once decoded.  The
+ * bytes are never put in an error message. */
+struct proto_secret {
+	char volume[PROTO_NAME_MAX + 1];
+	char name[PROTO_FILE_NAME_MAX + 1];
+	uint32_t mode;
+	unsigned char *data; /* decoded; zeroed by proto_secret_free() */
+	size_t len;
+};
+int proto_secret_from_json(const json_t *body, struct proto_secret *out,
+			   struct lerr *e);
+int proto_secret_to_json(const struct proto_secret *s, json_t **out,
+			 struct lerr *e);
+void proto_secret_free(struct proto_secret *s);
+bool proto_file_name_valid(const char *s);
 
 #endif

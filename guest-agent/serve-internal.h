@@ -9,7 +9,8 @@
  *                HELLO, SPEC, SIGNAL, STOP, POWEROFF;
  *   layers.c     LAYER/DATA/LAYER_END: blob files and unpacking;
  *   supervise.c  containers: start, reap, exit events, restart, stop;
- *   output.c     container stdout/stderr pipes to OUTPUT frames.
+ *   output.c     container stdout/stderr pipes to OUTPUT frames;
+ *   volumes.c    the group's volumes: SECRET, mounts made at START.
  *
  * Everything runs on one thread; nothing blocks for long except a layer
  * unpack and container_spawn() (until exec). */
@@ -225,6 +226,21 @@ int layer_dir(const struct agent *a, const char *diff_id, char *out,
 	      size_t size);
 bool layer_present(const struct agent *a, const char *diff_id);
 
+/* ---- volumes.c ---- */
+
+/* run_dir/volumes/<name>. */
+int volume_dir(const struct agent *a, const char *name, char *out,
+	       size_t size);
+/* A gitrepo volume's content is that layer. */
+bool volumes_has_layer(const struct agent *a, const char *diff_id);
+/* Mount every volume not yet ready (START, before any container):
+ * -errno with e naming the volume. */
+int volumes_prepare(struct agent *a, struct lerr *e);
+/* A SECRET request (body parsed): answered here. */
+void volumes_on_secret(struct agent *a, uint32_t id, const json_t *body);
+/* Unmount them all (power off, containers gone). */
+void volumes_unmount(struct agent *a);
+
 /* ---- session.c ---- */
 
 void session_on_listen(struct agent *a, struct ev_source *s, uint32_t ev);
@@ -272,6 +288,8 @@ struct agent {
 	bool have_spec;
 	struct proto_group spec;
 	struct layer_xfer layer;
+	bool vol_mounted[PROTO_MAX_VOLUMES]; /* its mount exists */
+	bool vol_ready[PROTO_MAX_VOLUMES];   /* and is final (START) */
 	bool started, stopping, group_exited, shutdown;
 	bool cgroup_parent_ready;
 	uint64_t stop_deadline_us; /* 0 = no grace timer armed */

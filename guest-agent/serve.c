@@ -295,6 +295,7 @@ int agent_serve(const struct serve_config *cfg, struct lerr *e)
 		sendq_flush(a);
 		sendq_drain(a, FINAL_DRAIN_MS, false);
 		final_reap(a);
+		volumes_unmount(a);
 		sync();
 	}
 

@@ -125,6 +125,7 @@ static const struct command_def commands[] = {
 	{ "inspect", CLI_INSPECT, help_only_opts, false },
 	{ "logs", CLI_LOGS, logs_opts, false },
 	{ "bench", CLI_BENCH, bench_opts, false },
+	{ "volume", CLI_VOLUME, help_only_opts, false },
 	{ "help", CLI_HELP, help_only_opts, false },
 	{ "version", CLI_VERSION, help_only_opts, false },
 };
@@ -436,6 +437,22 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 			return lerr_fail(e, EINVAL, "%s: the only benchmark "
 					 "is \"cold-start\"", who);
 		c->bench = pos[0];
+		return 0;
+	case CLI_VOLUME:
+		if (n == 0 || (strcmp(pos[0], "ls") != 0 &&
+			       strcmp(pos[0], "inspect") != 0 &&
+			       strcmp(pos[0], "rm") != 0))
+			return lerr_fail(e, EINVAL, "%s: takes ls, inspect "
+					 "NAME... or rm NAME...", who);
+		c->volume_cmd = pos[0];
+		c->volumes = pos + 1;
+		c->nr_volumes = (size_t)n - 1;
+		if (strcmp(pos[0], "ls") == 0 && n > 1)
+			return lerr_fail(e, EINVAL, "%s ls: takes no "
+					 "arguments (\"%s\")", who, pos[1]);
+		if (strcmp(pos[0], "ls") != 0 && n == 1)
+			return lerr_fail(e, EINVAL, "%s %s: needs at least "
+					 "one NAME", who, pos[0]);
 		return 0;
 	case CLI_HELP:
 		if (n > 1)

@@ -20,6 +20,7 @@ static const char overview[] =
 	"  inspect   show groups' state as JSON\n"
 	"  logs      show a group's container output\n"
 	"  bench     measure cold starts\n"
+	"  volume    list, inspect and remove persistent volumes\n"
 	"  help      show a command's usage\n"
 	"\n"
 	"global options:\n"
@@ -149,6 +150,20 @@ static const char bench_usage[] =
 	"  --qemu         compare with QEMU's microvm\n"
 	"  -h, --help     this text\n";
 
+static const char volume_usage[] =
+	"usage: lighter volume ls\n"
+	"       lighter volume inspect NAME...\n"
+	"       lighter volume rm NAME...\n"
+	"\n"
+	"Persistent volumes ([volume.NAME] type = persistent in a spec): ext4\n"
+	"images under the data dir's volumes/, made the first time a group\n"
+	"starts with one and kept when groups are removed.  ls lists NAME\n"
+	"SIZE ON-DISK STATUS (\"in use\" while a running group holds it);\n"
+	"inspect prints a JSON array; rm deletes images no group holds.\n"
+	"\n"
+	"options:\n"
+	"  -h, --help  this text\n";
+
 static const char help_usage[] =
 	"usage: lighter help [COMMAND]\n";
 
@@ -176,6 +191,8 @@ const char *cli_usage(enum cli_command cmd)
 		return logs_usage;
 	case CLI_BENCH:
 		return bench_usage;
+	case CLI_VOLUME:
+		return volume_usage;
 	case CLI_HELP:
 		return help_usage;
 	case CLI_VERSION:

@@ -33,6 +33,7 @@ enum cli_command {
 	CLI_INSPECT,
 	CLI_LOGS,
 	CLI_BENCH,
+	CLI_VOLUME,
 	CLI_COMMAND_COUNT,
 };
 
@@ -77,6 +78,11 @@ struct cli {
 	unsigned int runs;
 	const char *bench_image;
 	bool qemu;
+
+	/* volume ls | inspect NAME... | rm NAME... */
+	const char *volume_cmd;
+	char **volumes;
+	size_t nr_volumes;
 
 	/* help [COMMAND] */
 	enum cli_command help_topic;

@@ -48,6 +48,8 @@ static int dispatch(const struct cli *c, struct lighter_paths *p)
 		return cmd_logs(c, p);
 	case CLI_BENCH:
 		return cmd_bench(c, p);
+	case CLI_VOLUME:
+		return cmd_volume(c, p);
 	case CLI_NONE:
 	case CLI_HELP:
 	case CLI_VERSION:

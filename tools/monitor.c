@@ -297,9 +297,22 @@ static int spawn_vmm(struct monitor *m, struct lerr *e)
 		.vsock_uds = GROUP_VSOCK_SOCK,
 		.console = GROUP_CONSOLE_LOG,
 	};
+	struct volume_disks *d = m->o->disks;
 	int r;
 
+	for (size_t i = 0; d && i < d->n && i < VMM_MAX_DRIVES; i++) {
+		if (strchr(d->paths[i], ','))
+			return lerr_fail(e, EINVAL, "\"%s\": lighter-vmm takes "
+					 "no ',' in a drive's path",
+					 d->paths[i]);
+		vp.drive_paths[i] = d->paths[i];
+		vp.drive_ids[i] = d->ids[i];
+		vp.nr_drives = i + 1;
+	}
 	unlink(GROUP_VSOCK_SOCK);
+	/* lighter-vmm locks its drives itself (and fails on a lock held) */
+	if (d)
+		volume_disks_unlock(d);
 	r = vmm_spawn(&vp, GROUP_VMM_LOG, &m->vmm_pid, &m->vmm_pidfd, e);
 	if (r < 0)
 		return r;
@@ -331,6 +344,8 @@ static int monitor_setup(struct monitor *m, struct lerr *e)
 	m->sigterm.data = m;
 	uv_signal_start(&m->sigterm, on_sigterm, SIGTERM);
 	r = monitor_load(m, e);
+	if (r == 0)
+		r = secrets_load(m, e);
 	if (r < 0)
 		return r;
 	monitor_reset_state(m);
@@ -361,6 +376,7 @@ static void monitor_free(struct monitor *m)
 		close(m->vmm_pidfd);
 	if (m->layer_fd >= 0)
 		close(m->layer_fd);
+	secrets_free(m);
 	agent_conn_close(&m->conn);
 	if (m->conn.rd_ok)
 		proto_reader_free(&m->conn.rd);

@@ -10,6 +10,7 @@
  *                      START; replies matched by id; STOP, SIGNAL, POWEROFF
  *   monitor-events.c   EVENTs into state.json, OUTPUT into the CRI logs
  *   monitor-ctl.c      ctl.sock: `stop <grace_ms>`, `signal <ctr> <sig>`
+ *   monitor-secrets.c  the secret volumes' files, SECRET by SECRET
  *
  * It is the only client of the agent, the only writer of state.json
  * while it lives, and holds the group's monitor lock until its end. */
@@ -26,7 +27,9 @@
 
 #include "agent-client.h"
 #include "group-dir.h"
+#include "group-volumes.h"
 #include "protocol.h"
+#include "spec.h"
 
 /* What `lighter start` hands its monitor. */
 struct monitor_opts {
@@ -37,6 +40,9 @@ struct monitor_opts {
 	int status_fd; /* "<code> <message>\n" to `lighter start` */
 	const char *vmm, *kernel, *initrd;
 	int64_t boot_timeout_ms;
+	/* the persistent volumes' images, open and locked until lighter-vmm
+	 * is spawned with them (it locks them itself) */
+	struct volume_disks *disks;
 };
 
 #define MONITOR_BOOT_TIMEOUT_S 60
@@ -52,6 +58,7 @@ enum session_phase {
 	SESSION_HELLO,
 	SESSION_SPEC,
 	SESSION_LAYERS,
+	SESSION_SECRETS,
 	SESSION_START,
 	SESSION_RUNNING,
 	SESSION_DONE, /* POWEROFF sent or the VMM gone: no reconnects */
@@ -97,6 +104,9 @@ struct monitor {
 	int layer_fd;
 	uint64_t layer_sent;
 	bool layer_end_queued;
+	json_t **secrets; /* SECRET bodies not yet sent (NULL once sent) */
+	size_t nr_secrets, secret_idx;
+	uint32_t id_secret;
 	struct pending_signal signals[MONITOR_MAX_PENDING_SIGNALS];
 
 	/* timers */
@@ -150,6 +160,15 @@ void session_forget_client(struct monitor *m, struct ctl_client *cl);
 /* monitor-events.c */
 void events_handle(struct monitor *m, const json_t *body);
 void events_output(struct monitor *m, const struct proto_frame *f);
+
+/* monitor-secrets.c */
+/* Read every secret volume's files into SECRET bodies (the group's spec
+ * file, named by volumes.json, read again). */
+int secrets_load(struct monitor *m, struct lerr *e);
+/* Queue the next SECRET (wiping the one answered): false when none is
+ * left. */
+bool secrets_send_next(struct monitor *m);
+void secrets_free(struct monitor *m);
 
 /* monitor-ctl.c */
 int ctl_open(struct monitor *m, struct lerr *e);

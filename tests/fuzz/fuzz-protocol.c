@@ -245,6 +245,10 @@ static void check_frame(const struct proto_frame *f, struct layer_state *ls)
 		TRY(struct proto_signal, proto_signal_from_json,
 		    proto_signal_to_json, NO_FREE);
 		break;
+	case PROTO_SECRET:
+		TRY(struct proto_secret, proto_secret_from_json,
+		    proto_secret_to_json, proto_secret_free);
+		break;
 	default:
 		rc = proto_empty_from_json(f->h.type, body, &e);
 		if (rc < 0)

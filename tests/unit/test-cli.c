@@ -106,6 +106,10 @@ static void describe(const struct cli *c, char *buf, size_t n)
 		add(buf, n, " bench-image=%s", c->bench_image);
 	if (c->qemu)
 		add(buf, n, "%s", " qemu");
+	if (c->volume_cmd) {
+		add(buf, n, " volume=%s", c->volume_cmd);
+		add_vec(buf, n, "names", (const char *const *)c->volumes);
+	}
 	if (c->cmd == CLI_HELP && c->help_topic)
 		add(buf, n, " topic=%s", cli_command_name(c->help_topic));
 }
@@ -242,6 +246,20 @@ static const struct cli_case cases[] = {
 	  "error: bench: the only benchmark is \"cold-start\"" },
 	{ ARGV("bench", "cold-start", "-n", "0"),
 	  "error: bench: -n: \"0\" is out of range (1..1000)" },
+	/* volume */
+	{ ARGV("volume", "ls"), "volume volume=ls names=[]" },
+	{ ARGV("volume", "inspect", "db", "cache"),
+	  "volume volume=inspect names=[db,cache]" },
+	{ ARGV("volume", "rm", "db"), "volume volume=rm names=[db]" },
+	{ ARGV("volume", "--help"), "volume help" },
+	{ ARGV("help", "volume"), "help topic=volume" },
+	{ ARGV("volume"),
+	  "error: volume: takes ls, inspect NAME... or rm NAME..." },
+	{ ARGV("volume", "create", "x"),
+	  "error: volume: takes ls, inspect NAME... or rm NAME..." },
+	{ ARGV("volume", "ls", "x"),
+	  "error: volume ls: takes no arguments (\"x\")" },
+	{ ARGV("volume", "rm"), "error: volume rm: needs at least one NAME" },
 };
 
 Test(cli, table)

@@ -220,7 +220,7 @@ static const struct spec_edit spec_edits[] = {
 	{ -1, "containers", "[]", EINVAL,
 	  "SPEC: containers: 0 entries, at least 1 needed" },
 	{ -1, "containers", NULL, EINVAL, "SPEC: containers: missing" },
-	{ -1, "volumes", "[]", EINVAL, "SPEC: volumes: unknown field" },
+	{ -1, "devices", "[]", EINVAL, "SPEC: devices: unknown field" },
 };
 
 Test(protocol_spec, spec_field_errors)
