@@ -140,12 +140,12 @@ static void setup_stdio(struct container_child *c)
 		out = high_fd(c, in_fd, "stdout");
 		err = high_fd(c, in_fd, "stderr");
 	} else {
-		out = high_fd(c,
-			      s->stdout_fd >= 0 ? s->stdout_fd : c->devnull_fd,
-			      "stdout");
-		err = high_fd(c,
-			      s->stderr_fd >= 0 ? s->stderr_fd : c->devnull_fd,
-			      "stderr");
+		out =
+		    high_fd(c, s->stdout_fd >= 0 ? s->stdout_fd : c->devnull_fd,
+			    "stdout");
+		err =
+		    high_fd(c, s->stderr_fd >= 0 ? s->stderr_fd : c->devnull_fd,
+			    "stderr");
 	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "set up stdio");
