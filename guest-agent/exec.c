@@ -39,7 +39,9 @@ static struct exec_sess *sess_of(struct ev_source *s, size_t member)
 
 static void sess_close(struct agent *a, struct exec_sess *x)
 {
-	if (x->state == EXEC_RUNNING && !x->reaped && x->proc.pidfd >= 0)
+	/* a process not reaped yet goes with its session (a host gone, or
+	 * a protocol error) */
+	if (!x->reaped && x->proc.pidfd >= 0)
 		container_signal(&x->proc, SIGKILL, NULL);
 	container_proc_release(&x->proc);
 	ev_close(a, &x->conn);

@@ -279,8 +279,8 @@ void exec_free(struct agent *a);
 
 /* Every container's counters (its cgroup's cpu.stat usage_usec,
  * memory.current and pids.current; without cgroups its init's from
- * /proc) and the guest's interfaces but lo from /proc/net/dev (lo when
- * it is the only one). */
+ * /proc) and the guest's Ethernet interfaces from /proc/net/dev (lo when
+ * there is none). */
 int stats_collect(struct agent *a, struct proto_stats *st, struct lerr *e);
 /* The pid of p as this process's /proc numbers it (its pidfd's fdinfo):
  * the agent's own in the guest, the host's in the native tests. */

@@ -2,9 +2,9 @@
  * cpu.stat usage_usec, memory.current and pids.current (a container run
  * without cgroups, as in the native tests, reports its init's CPU time
  * and resident memory from /proc/PID/stat and statm, and 1 pid); per
- * network interface but lo, the received and sent bytes of
- * /proc/net/dev (lo only when nothing else is up yet, as before eth0
- * exists).  Counters only: the host turns two readings into rates. */
+ * Ethernet interface (eth0; not lo nor tunnels such as sit0), the
+ * received and sent bytes of /proc/net/dev (lo alone when there is none
+ * yet, as before eth0 exists).  Counters only: the host turns two readings into rates. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -105,6 +105,16 @@ static void proc_counters(const struct ctr *c, struct proto_ctr_stats *s)
 	s->pids = 1;
 }
 
+/* An Ethernet device (ARPHRD_ETHER: eth0, a veth); not the tunnels a
+ * kernel brings along (sit0, tunl0) nor lo. */
+static bool is_ether(const char *name)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
+	return read_small(path, buf, sizeof(buf)) > 0 && atoi(buf) == 1;
+}
+
 /* /proc/net/dev: "  eth0: RXBYTES p e d f f c m TXBYTES ..." */
 static void net_counters(struct proto_stats *st)
 {
@@ -138,7 +148,7 @@ static void net_counters(struct proto_stats *st)
 		if (!strcmp(name, "lo")) {
 			lo = n;
 			have_lo = true;
-		} else if (st->n_net < PROTO_MAX_NETIFS) {
+		} else if (is_ether(name) && st->n_net < PROTO_MAX_NETIFS) {
 			st->net[st->n_net++] = n;
 		}
 	}

@@ -182,7 +182,7 @@ static const char stats_usage[] =
 	"\n"
 	"Each container's CPU (millicores, 1000 = one CPU), memory and pids\n"
 	"from its cgroup in the guest, and each group's network traffic (the\n"
-	"guest's interfaces but lo; lo while there is no other) and its VMM's\n"
+	"guest's Ethernet interfaces; lo while it has none) and its VMM's\n"
 	"resident memory on the host; every running group, or GROUP.  Rates\n"
 	"are over one second; a new sample every second until Ctrl-C.\n"
 	"\n"
