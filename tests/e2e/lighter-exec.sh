@@ -97,14 +97,24 @@ else
 fi
 
 # ---- exec -t on a terminal ----
+# The window grows once the command runs (a background stty on script's
+# pty once "isatty" is out): SIGWINCH to lighter, EXEC_RESIZE, the guest
+# pty's new size.
 lt_pty x-tty 0 '' "stty rows 33 cols 77; stty -g >$E2E_DIR/mode.before;
-	$LIGHTER exec -it ex main sh -c 'busybox tty; busybox stty size; test -t 0 && echo isatty; exit 3';
-	rc=\$?; stty -g >$E2E_DIR/mode.after; exit \$rc"
+	( for i in \$(seq 240); do grep -q isatty $E2E_DIR/x-tty.raw && break; sleep 0.5; done;
+	  stty rows 50 cols 100 </dev/tty ) &
+	$LIGHTER exec -it ex main sh -c 'busybox tty; busybox stty size;
+		test -t 0 && echo isatty;
+		for i in \$(seq 120); do s=\$(busybox stty size); test \"\$s\" != \"33 77\" && break; sleep 0.5; done;
+		echo resized \$s; exit 3';
+	rc=\$?; wait; stty -g >$E2E_DIR/mode.after; exit \$rc"
 out=$(lt_out x-tty)
 if [[ $(lt_rc x-tty) != 3 ]]; then
 	lt_fail x-tty "status $(lt_rc x-tty), want 3: $out" ex
 elif [[ $out != *"/dev/pts/"* || $out != *"33 77"* || $out != *isatty* ]]; then
 	lt_fail x-tty "pty output '$out' lacks /dev/pts/N, '33 77' or isatty" ex
+elif [[ $out != *"resized 50 100"* ]]; then
+	lt_fail x-tty "the window's new size did not reach the guest: '$out'" ex
 elif ! cmp -s "$E2E_DIR/mode.before" "$E2E_DIR/mode.after"; then
 	lt_fail x-tty "the host terminal's mode was not restored" ex
 else
