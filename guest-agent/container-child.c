@@ -17,6 +17,12 @@
  *   umask 022, descriptors above 2 closed on exec, execve with a PATH
  *   lookup in the container's environment.
  *
+ * An exec'd process (spec->join) skips the root, mounts, files and
+ * hostname: it enters the running container's mount, UTS and IPC
+ * namespaces through its init's pidfd (with a tty, in a session of its own
+ * with the pty as controlling terminal), then takes the same user,
+ * working directory and exec steps.
+ *
  * Everything happens after pivot_root, so symlinks in the image resolve
  * inside the container's root and cannot point a mount or a write at the
  * agent's files.  No allocation (see container-child.h); a failed step is
@@ -29,6 +35,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -126,13 +134,22 @@ static void setup_stdio(struct container_child *c)
 	const struct container_spec *s = c->spec;
 	int in, out, err;
 
+	int in_fd = s->join && s->stdin_fd >= 0 ? s->stdin_fd : c->devnull_fd;
+
 	if (c->report_fd < 3)
 		c->report_fd = high_fd(c, c->report_fd, "report");
-	in = high_fd(c, c->devnull_fd, "/dev/null");
-	out = high_fd(c, s->stdout_fd >= 0 ? s->stdout_fd : c->devnull_fd,
-		      "stdout");
-	err = high_fd(c, s->stderr_fd >= 0 ? s->stderr_fd : c->devnull_fd,
-		      "stderr");
+	in = high_fd(c, in_fd, "stdin");
+	if (s->join && s->tty) {
+		out = high_fd(c, in_fd, "stdout");
+		err = high_fd(c, in_fd, "stderr");
+	} else {
+		out =
+		    high_fd(c, s->stdout_fd >= 0 ? s->stdout_fd : c->devnull_fd,
+			    "stdout");
+		err =
+		    high_fd(c, s->stderr_fd >= 0 ? s->stderr_fd : c->devnull_fd,
+			    "stderr");
+	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "set up stdio");
 	close(in);
@@ -397,6 +414,42 @@ __attribute__((noreturn)) static void exec_program(struct container_child *c)
 	     file);
 }
 
+/* exec: the running container's world, entered through its init's
+ * pidfd (mount, UTS, IPC; the PID namespace and cgroup are the clone's);
+ * with a tty, a session of its own with the pty as its terminal. */
+static void join_container(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	if (setns(s->join->pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) <
+	    0)
+		fail(c, CONTAINER_STAGE_SETUP, errno,
+		     "enter the namespaces of its init (pid %d)",
+		     (int)s->join->pid);
+	if (s->tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
+		fail(c, CONTAINER_STAGE_SETUP, errno,
+		     "make the pty the controlling terminal");
+	write_proc_file(c, "/proc/self/oom_score_adj", "0");
+}
+
+/* A new container's world: its root, mounts, files and hostname. */
+static void build_world(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	clone_volumes(c);
+	enter_root(c);
+	make_mounts(c);
+	attach_volumes(c);
+	write_proc_file(c, "/proc/self/oom_score_adj", "0");
+	write_etc_file(c, "hosts", c->hosts);
+	if (s->resolv_conf)
+		write_etc_file(c, "resolv.conf", s->resolv_conf);
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		fail(c, CONTAINER_STAGE_SETUP, errno, "sethostname \"%s\"",
+		     s->hostname);
+}
+
 void container_child_main(struct container_child *c)
 {
 	const struct container_spec *s = c->spec;
@@ -409,17 +462,10 @@ void container_child_main(struct container_child *c)
 	umask(0); /* node and mount-point modes as written */
 	reset_signals();
 	setup_stdio(c);
-	clone_volumes(c);
-	enter_root(c);
-	make_mounts(c);
-	attach_volumes(c);
-	write_proc_file(c, "/proc/self/oom_score_adj", "0");
-	write_etc_file(c, "hosts", c->hosts);
-	if (s->resolv_conf)
-		write_etc_file(c, "resolv.conf", s->resolv_conf);
-	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-		fail(c, CONTAINER_STAGE_SETUP, errno, "sethostname \"%s\"",
-		     s->hostname);
+	if (s->join)
+		join_container(c);
+	else
+		build_world(c);
 
 	container_user_files(s->user, &need_passwd, &need_group);
 	passwd_fd = need_passwd ? open_optional(c, "/etc/passwd") : -1;
@@ -433,7 +479,8 @@ void container_child_main(struct container_child *c)
 	if (group_fd >= 0)
 		close(group_fd);
 
-	make_dirs(c, workdir, "workdir");
+	if (!s->join)
+		make_dirs(c, workdir, "workdir");
 	become_user(c, &ids);
 	if (chdir(workdir) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "chdir \"%s\"", workdir);

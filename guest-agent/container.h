@@ -14,6 +14,12 @@
  * parent over a close-on-exec pipe as a step and an errno, so spawn
  * returns e.g.  container "app": exec "nosuch": No such file or directory
  *
+ * With spec.join, container_spawn() starts a further process inside a
+ * running container instead (`lighter exec`): born in the container's PID
+ * namespace and cgroup, it enters the mount, UTS and IPC namespaces
+ * through the init's pidfd, then takes the same user, working directory
+ * and PATH lookup steps, and is reaped by the caller like an init.
+ *
  * The agent calls this from its single-threaded loop; spawn blocks only
  * until the child has exec'd or failed (a few milliseconds of mounts). */
 #ifndef LIGHTER_CONTAINER_H
@@ -39,6 +45,7 @@ struct container_mount {
 	const char *target; /* absolute, in the container's */
 	bool readonly;
 };
+struct container_proc;
 
 struct container_spec {
 	const char *name;	/* for messages: container "name": ... */
@@ -55,6 +62,16 @@ struct container_spec {
 	const char *resolv_conf; /* /etc/resolv.conf; NULL = the image's */
 	const struct container_mount *mounts; /* after /proc, /dev, /sys */
 	size_t n_mounts;		      /* <= CONTAINER_MAX_MOUNTS */
+	/* exec: join this running container (its mount, PID, UTS and IPC
+	 * namespaces through its pidfd, and cgroup_dir) instead of making a
+	 * new one; rootfs, hostname, hosts and resolv_conf are then unused.
+	 * NULL = a new container. */
+	const struct container_proc *join;
+	/* With join only: the process's stdin (-1 = /dev/null); with tty it
+	 * is a pty's slave and becomes stdout, stderr and the controlling
+	 * terminal of a new session as well. */
+	int stdin_fd;
+	bool tty;
 };
 
 /* Where a failed spawn stopped, for the exit code reported to the user. */

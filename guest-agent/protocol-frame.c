@@ -46,6 +46,11 @@ static const struct type_info types[PROTO_TYPE_MAX + 1] = {
 	[PROTO_POWEROFF] = { "POWEROFF", true, 0, ID_NONZERO },
 	[PROTO_SIGNAL] = { "SIGNAL", true, 0, ID_NONZERO },
 	[PROTO_SECRET] = { "SECRET", true, 0, ID_NONZERO },
+	[PROTO_EXEC] = { "EXEC", true, 0, ID_NONZERO },
+	[PROTO_EXEC_INPUT] = { "EXEC_INPUT", false, 0, ID_NONZERO },
+	[PROTO_EXEC_RESIZE] = { "EXEC_RESIZE", true, 0, ID_NONZERO },
+	[PROTO_EXEC_EXIT] = { "EXEC_EXIT", true, 0, ID_NONZERO },
+	[PROTO_STATS] = { "STATS", true, 0, ID_NONZERO },
 };
 
 static const struct type_info *type_info(unsigned int type)

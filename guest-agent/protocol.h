@@ -41,6 +41,9 @@
 /* The agent listens on this vsock port; the host reaches it through the
  * VMM's hybrid socket with `CONNECT 1024\n`. */
 #define PROTO_VSOCK_PORT 1024
+/* Exec sessions and stats: any number of connections, each one EXEC (and
+ * its stream) or a series of STATS requests; no HELLO (PROTOCOL.md). */
+#define PROTO_EXEC_VSOCK_PORT 1025
 
 /* ---- frames ---- */
 
@@ -63,8 +66,15 @@ enum proto_type {
 	PROTO_POWEROFF = 12,
 	PROTO_SIGNAL = 13,
 	PROTO_SECRET = 30,
+	/* exec and stats (PROTOCOL.md "Exec and stats"): on connections to
+	 * PROTO_EXEC_VSOCK_PORT only */
+	PROTO_EXEC = 40,
+	PROTO_EXEC_INPUT = 41,
+	PROTO_EXEC_RESIZE = 42,
+	PROTO_EXEC_EXIT = 43,
+	PROTO_STATS = 44,
 };
-#define PROTO_TYPE_MAX PROTO_SECRET
+#define PROTO_TYPE_MAX PROTO_STATS
 
 /* OUTPUT flags, the only type that has any: exactly one stream bit. */
 #define PROTO_OUT_STDOUT 0x1u
@@ -509,5 +519,78 @@ int proto_secret_to_json(const struct proto_secret *s, json_t **out,
 			 struct lerr *e);
 void proto_secret_free(struct proto_secret *s);
 bool proto_file_name_valid(const char *s);
+/* ---- EXEC (40), EXEC_INPUT (41), EXEC_RESIZE (42), EXEC_EXIT (43) ---- */
+
+#define PROTO_WINSIZE_MAX 65535
+
+/* {"container":STR,"args":[STR],"tty":BOOL,"stdin":BOOL,"rows":INT,
+ * "cols":INT}: run args in a running container's namespaces and cgroup
+ * with its env, user and workdir. */
+struct proto_exec {
+	char container[PROTO_NAME_MAX + 1];
+	char **args; /* 1..PROTO_MAX_ARGS, args[0] not empty */
+	size_t n_args;
+	bool tty;   /* a pty: stdout and stderr are one stream (stdout) */
+	bool stdin; /* EXEC_INPUT frames feed stdin; else /dev/null */
+	uint32_t rows, cols; /* the pty's size; 0..PROTO_WINSIZE_MAX */
+};
+int proto_exec_from_json(const json_t *body, struct proto_exec *out,
+			 struct lerr *e);
+int proto_exec_to_json(const struct proto_exec *x, json_t **out,
+		       struct lerr *e);
+void proto_exec_free(struct proto_exec *x);
+
+/* EXEC_RESIZE: {"rows":INT,"cols":INT}, no answer. */
+struct proto_exec_resize {
+	uint32_t rows, cols; /* 1..PROTO_WINSIZE_MAX */
+};
+int proto_exec_resize_from_json(const json_t *body,
+				struct proto_exec_resize *out, struct lerr *e);
+int proto_exec_resize_to_json(const struct proto_exec_resize *r, json_t **out,
+			      struct lerr *e);
+
+/* EXEC_EXIT: {"exit_code":INT,"signal":INT?,"error":STR?}.  exit_code is
+ * the shell's (128 + signal for a killed process; 126, 127 or 125 with
+ * error when the command could not be run). */
+#define PROTO_EXIT_SIGNAL 0x1u
+struct proto_exec_exit {
+	unsigned int has; /* PROTO_EXIT_SIGNAL */
+	int exit_code;	  /* 0..255 */
+	int signal;	  /* 1..PROTO_SIGNAL_MAX */
+	char *error;	  /* NULL when the command ran */
+};
+int proto_exec_exit_from_json(const json_t *body, struct proto_exec_exit *out,
+			      struct lerr *e);
+int proto_exec_exit_to_json(const struct proto_exec_exit *x, json_t **out,
+			    struct lerr *e);
+void proto_exec_exit_free(struct proto_exec_exit *x);
+
+/* ---- STATS (44) ---- */
+
+#define PROTO_MAX_NETIFS 8
+#define PROTO_IFNAME_MAX 15
+
+/* The OK reply to STATS (body {}): counters, not rates; the host divides
+ * the difference of two replies by the difference of their time_ns. */
+struct proto_stats {
+	int64_t time_ns; /* agent CLOCK_REALTIME when read */
+	size_t n;
+	struct proto_ctr_stats {
+		char name[PROTO_NAME_MAX + 1];
+		bool running;
+		int64_t cpu_usec;     /* CPU time of this run (its cgroup) */
+		int64_t memory_bytes; /* now */
+		int64_t pids;	      /* now */
+	} c[PROTO_MAX_CONTAINERS];
+	size_t n_net;
+	struct proto_net_stats {
+		char name[PROTO_IFNAME_MAX + 1];
+		int64_t rx_bytes, tx_bytes;
+	} net[PROTO_MAX_NETIFS];
+};
+int proto_stats_from_json(const json_t *body, struct proto_stats *out,
+			  struct lerr *e);
+int proto_stats_to_json(const struct proto_stats *s, json_t **out,
+			struct lerr *e);
 
 #endif

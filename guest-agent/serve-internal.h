@@ -11,6 +11,9 @@
  *   supervise.c  containers: start, reap, exit events, restart, stop;
  *   output.c     container stdout/stderr pipes to OUTPUT frames;
  *   volumes.c    the group's volumes: SECRET, mounts made at START.
+ *   exec.c       the exec port's connections: exec sessions and STATS;
+ *   stats.c      per-container cgroup counters and the guest's network
+ *                counters for STATS.
  *
  * Everything runs on one thread; nothing blocks for long except a layer
  * unpack and container_spawn() (until exec). */
@@ -253,6 +256,52 @@ void session_close(struct agent *a);
  * stream out of step, or a frame before HELLO). */
 void session_fatal(struct agent *a, uint32_t id, const struct lerr *err);
 
+/* ---- exec.c ---- */
+
+#define MAX_EXEC_SESSIONS 16
+
+enum exec_state {
+	EXEC_FREE,
+	EXEC_WAIT,    /* connected; the first frame decides */
+	EXEC_STATS,   /* answering STATS requests */
+	EXEC_RUNNING, /* the process runs (or its output is being read) */
+	EXEC_DONE,    /* EXEC_EXIT or ERROR queued: close once written */
+};
+
+struct exec_sess {
+	enum exec_state state;
+	struct ev_source conn;
+	struct ev_source out[2]; /* stdout, stderr pipes; a pty master in
+				    out[0] alone */
+	struct ev_source in;	 /* stdin pipe, or the pty master again */
+	struct proto_reader rd;
+	uint32_t id; /* the EXEC's */
+	int ctr;     /* the container's index */
+	bool tty, in_eof, reaped, taking;
+	struct container_proc proc;
+	uint8_t *wbuf; /* frames for the host */
+	size_t wlen, woff, wcap;
+	uint8_t *ibuf; /* stdin bytes for the process */
+	size_t ilen, ioff;
+};
+
+void exec_init(struct agent *a);
+void exec_on_listen(struct agent *a, struct ev_source *s, uint32_t events);
+/* A reaped child that may be an exec'd process: true when it was. */
+bool exec_reaped(struct agent *a, pid_t pid, int status);
+void exec_free(struct agent *a);
+
+/* ---- stats.c ---- */
+
+/* Every container's counters (its cgroup's cpu.stat usage_usec,
+ * memory.current and pids.current; without cgroups its init's from
+ * /proc) and the guest's Ethernet interfaces from /proc/net/dev (lo when
+ * there is none). */
+int stats_collect(struct agent *a, struct proto_stats *st, struct lerr *e);
+/* The pid of p as this process's /proc numbers it (its pidfd's fdinfo):
+ * the agent's own in the guest, the host's in the native tests. */
+pid_t stats_proc_pid(const struct container_proc *p);
+
 /* ---- serve.c ---- */
 
 /* The group has exited for good: power off on POWEROFF, when the host
@@ -274,6 +323,8 @@ struct agent {
 	bool quit;
 	struct ev_source listen;
 	struct ev_source conn;
+	struct ev_source exec_listen;
+	struct exec_sess execs[MAX_EXEC_SESSIONS];
 	struct ev_source sigfd;
 	struct ev_source stop_timer;
 	struct ev_source idle_timer;

@@ -385,6 +385,8 @@ void supervise_reap(struct agent *a)
 				break;
 			}
 		}
+		if (i == a->n_ctrs)
+			exec_reaped(a, pid, status);
 	}
 }
 

@@ -34,6 +34,9 @@ enum cli_command {
 	CLI_LOGS,
 	CLI_BENCH,
 	CLI_VOLUME,
+	CLI_EXEC,
+	CLI_ATTACH,
+	CLI_STATS,
 	CLI_COMMAND_COUNT,
 };
 
@@ -72,6 +75,14 @@ struct cli {
 	const char *group, *container;
 	bool follow, timestamps;
 	long tail; /* -1: all */
+
+	/* exec [-i] [-t] GROUP CONTAINER [--] CMD...: group, container, argv;
+	 * attach GROUP [CONTAINER]: group, container */
+	bool interactive, tty;
+
+	/* stats [--no-stream] [--format table|json|prometheus] [GROUP] */
+	bool no_stream;
+	bool prometheus; /* --format prometheus (json: the json flag) */
 
 	/* bench cold-start */
 	const char *bench;

@@ -24,6 +24,9 @@ int cmd_inspect(const struct cli *c, struct lighter_paths *p);
 int cmd_logs(const struct cli *c, struct lighter_paths *p);
 int cmd_bench(const struct cli *c, struct lighter_paths *p);
 int cmd_volume(const struct cli *c, struct lighter_paths *p);
+int cmd_exec(const struct cli *c, struct lighter_paths *p);
+int cmd_attach(const struct cli *c, struct lighter_paths *p);
+int cmd_stats(const struct cli *c, struct lighter_paths *p);
 
 /* "lighter: <msg>" on stderr. */
 __attribute__((format(printf, 1, 2))) void cmd_error(const char *fmt, ...);

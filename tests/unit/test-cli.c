@@ -110,6 +110,14 @@ static void describe(const struct cli *c, char *buf, size_t n)
 		add(buf, n, " volume=%s", c->volume_cmd);
 		add_vec(buf, n, "names", (const char *const *)c->volumes);
 	}
+	if (c->interactive)
+		add(buf, n, "%s", " interactive");
+	if (c->tty)
+		add(buf, n, "%s", " tty");
+	if (c->no_stream)
+		add(buf, n, "%s", " no-stream");
+	if (c->prometheus)
+		add(buf, n, "%s", " prometheus");
 	if (c->cmd == CLI_HELP && c->help_topic)
 		add(buf, n, " topic=%s", cli_command_name(c->help_topic));
 }
@@ -234,6 +242,37 @@ static const struct cli_case cases[] = {
 	{ ARGV("logs", "a", "b", "c"), "error: logs: takes GROUP [CONTAINER]" },
 	{ ARGV("logs", "--tail", "x", "a"),
 	  "error: logs: --tail: \"x\" is not a whole number" },
+
+	/* exec */
+	{ ARGV("exec", "web", "app", "ls", "-l"),
+	  "exec argv=[ls,-l] group=web container=app" },
+	{ ARGV("exec", "-it", "web", "app", "--", "sh", "-c", "x"),
+	  "exec argv=[sh,-c,x] group=web container=app interactive tty" },
+	{ ARGV("exec", "--tty", "web", "app", "sh", "-i"),
+	  "exec argv=[sh,-i] group=web container=app tty" },
+	{ ARGV("exec", "web", "app"),
+	  "error: exec: takes GROUP CONTAINER [--] COMMAND [ARG...]" },
+	{ ARGV("exec", "web", "app", "--"),
+	  "error: exec: takes GROUP CONTAINER [--] COMMAND [ARG...]" },
+	{ ARGV("exec", "-x", "web", "app", "ls"),
+	  "error: exec: unknown option \"-x\"" },
+
+	/* attach */
+	{ ARGV("attach", "web"), "attach group=web" },
+	{ ARGV("attach", "web", "app"), "attach group=web container=app" },
+	{ ARGV("attach"), "error: attach: takes GROUP [CONTAINER]" },
+
+	/* stats */
+	{ ARGV("stats"), "stats" },
+	{ ARGV("stats", "--no-stream", "web"), "stats group=web no-stream" },
+	{ ARGV("stats", "--format", "prometheus"), "stats prometheus" },
+	{ ARGV("stats", "--format=json", "--no-stream"),
+	  "stats json no-stream" },
+	{ ARGV("stats", "--format", "yaml"),
+	  "error: stats: --format: \"yaml\": json, prometheus or table" },
+	{ ARGV("stats", "a", "b"), "error: stats: takes at most one GROUP" },
+	{ ARGV("ps", "--format", "prometheus"),
+	  "error: ps: --format: \"prometheus\": json or table" },
 
 	/* bench */
 	{ ARGV("bench", "cold-start"), "bench bench=cold-start" },
