@@ -23,9 +23,9 @@ Test(protocol_exec, types_and_header_rules)
 	cr_expect_null(proto_type_name(14));
 	cr_expect_null(proto_type_name(39));
 	cr_expect_null(proto_type_name(45));
-	h.type = 30;
+	h.type = 31; /* beside SECRET (30) */
 	cr_expect_eq(proto_header_check(&h, &e), -EBADRQC);
-	cr_expect_str_eq(e.msg, "frame header: unknown type 30");
+	cr_expect_str_eq(e.msg, "frame header: unknown type 31");
 	h.type = PROTO_EXEC_INPUT;
 	cr_expect_eq(proto_header_check(&h, &e), 0, "%s", e.msg);
 	h.id = 0; /* stdin belongs to its EXEC */
