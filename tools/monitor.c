@@ -16,6 +16,7 @@
 #include <lighter/cleanup.h>
 
 #include "monitor.h"
+#include "proc-threads.h"
 #include "state.h"
 #include "timefmt.h"
 #include "vmm-launch.h"
@@ -75,8 +76,22 @@ static void on_kill_timer(uv_timer_t *t)
 {
 	struct monitor *m = t->data;
 
+	char threads[1024];
+
 	if (!m->vmm_running)
 		return;
+	if (!m->vmm_term_sent) {
+		/* what it was doing, then SIGTERM: a hung guest's VMM says
+		 * where each vCPU was as it exits (vcpu.c) */
+		if (proc_threads_describe(m->vmm_pid, threads, sizeof(threads)))
+			monitor_log(m, "lighter-vmm threads: %s", threads);
+		monitor_log(m, "lighter-vmm still there: SIGTERM, SIGKILL in "
+			       "%d ms", MONITOR_TERM_WAIT_MS);
+		m->vmm_term_sent = true;
+		monitor_kill_vmm(m, SIGTERM);
+		uv_timer_start(t, on_kill_timer, MONITOR_TERM_WAIT_MS, 0);
+		return;
+	}
 	monitor_log(m, "lighter-vmm still there: SIGKILL");
 	monitor_kill_vmm(m, SIGKILL);
 }

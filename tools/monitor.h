@@ -49,6 +49,7 @@ struct monitor_opts {
 #define MONITOR_CONNECT_RETRY_MS 20
 #define MONITOR_KILL_AFTER_MS 5000 /* past a stop's grace */
 #define MONITOR_POWEROFF_WAIT_MS 10000
+#define MONITOR_TERM_WAIT_MS 2000 /* a SIGTERM'd VMM's exit, then SIGKILL */
 #define MONITOR_LAYER_CHUNK (256U * 1024)
 #define MONITOR_STOP_DEFAULT_MS 10000
 
@@ -89,6 +90,7 @@ struct monitor {
 	int vmm_pidfd;
 	uv_poll_t vmm_poll;
 	bool vmm_running;
+	bool vmm_term_sent; /* by the kill timer, before its SIGKILL */
 	char fail_reason[768]; /* why the group failed, once known */
 
 	/* the agent */
