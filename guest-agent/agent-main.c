@@ -86,6 +86,7 @@ static void __attribute__((noreturn)) serve_group(uint32_t cid)
 	struct serve_config cfg = {
 	    .listen_fd = -1,
 	    .conn_fd = -1,
+	    .exec_listen_fd = -1,
 	    .run_dir = RUN_DIR,
 	    .cgroup_root = CGROUP2_ROOT,
 	    .cgroup_parent = CGROUP2_PARENT,
@@ -112,8 +113,12 @@ static void __attribute__((noreturn)) serve_group(uint32_t cid)
 		agent_log("error: %s; powering off", e.msg);
 		power_off();
 	}
-	agent_log("listening on vsock port %d (cid %u)", PROTO_VSOCK_PORT,
-		  (unsigned int)cid);
+	/* exec and stats are extras: the group runs without them */
+	cfg.exec_listen_fd = agent_vsock_listen(PROTO_EXEC_VSOCK_PORT, &e);
+	if (cfg.exec_listen_fd < 0)
+		agent_log("error: %s (no exec, no stats)", e.msg);
+	agent_log("listening on vsock ports %d and %d (cid %u)",
+		  PROTO_VSOCK_PORT, PROTO_EXEC_VSOCK_PORT, (unsigned int)cid);
 	if (agent_serve(&cfg, &e) < 0)
 		agent_log("error: %s; powering off", e.msg);
 	power_off();

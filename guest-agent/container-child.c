@@ -3,16 +3,25 @@
  * cgroup) and builds the container's view of the world, in this order:
  *
  *   signals and descriptors reset, stdio on /dev/null and the log fds;
+ *   the volumes' mounts cloned (open_tree) while the agent's paths are
+ *   still in view;
  *   mount propagation private; the root bind-mounted on itself, pivot_root
  *   into it and the old root detached (no mount of the agent, nor of any
  *   other container, stays reachable);
  *   /proc, /dev (tmpfs with device nodes, devpts, shm, fd links),
- *   read-only /sys; oom_score_adj back to 0 (the agent may shield itself);
+ *   read-only /sys; the volumes moved onto their paths, made inside the
+ *   new root; oom_score_adj back to 0 (the agent may shield itself);
  *   /etc/hosts and /etc/resolv.conf; the hostname;
  *   the user from the container's /etc/passwd and /etc/group; the working
  *   directory created as root, then entered as the user;
  *   umask 022, descriptors above 2 closed on exec, execve with a PATH
  *   lookup in the container's environment.
+ *
+ * An exec'd process (spec->join) skips the root, mounts, files and
+ * hostname: it enters the running container's mount, UTS and IPC
+ * namespaces through its init's pidfd (with a tty, in a session of its own
+ * with the pty as controlling terminal), then takes the same user,
+ * working directory and exec steps.
  *
  * Everything happens after pivot_root, so symlinks in the image resolve
  * inside the container's root and cannot point a mount or a write at the
@@ -26,6 +35,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -123,13 +134,22 @@ static void setup_stdio(struct container_child *c)
 	const struct container_spec *s = c->spec;
 	int in, out, err;
 
+	int in_fd = s->join && s->stdin_fd >= 0 ? s->stdin_fd : c->devnull_fd;
+
 	if (c->report_fd < 3)
 		c->report_fd = high_fd(c, c->report_fd, "report");
-	in = high_fd(c, c->devnull_fd, "/dev/null");
-	out = high_fd(c, s->stdout_fd >= 0 ? s->stdout_fd : c->devnull_fd,
-		      "stdout");
-	err = high_fd(c, s->stderr_fd >= 0 ? s->stderr_fd : c->devnull_fd,
-		      "stderr");
+	in = high_fd(c, in_fd, "stdin");
+	if (s->join && s->tty) {
+		out = high_fd(c, in_fd, "stdout");
+		err = high_fd(c, in_fd, "stderr");
+	} else {
+		out =
+		    high_fd(c, s->stdout_fd >= 0 ? s->stdout_fd : c->devnull_fd,
+			    "stdout");
+		err =
+		    high_fd(c, s->stderr_fd >= 0 ? s->stderr_fd : c->devnull_fd,
+			    "stderr");
+	}
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "set up stdio");
 	close(in);
@@ -158,6 +178,71 @@ static void enter_root(struct container_child *c)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "detach the old root");
 	if (chdir("/") < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "chdir \"/\"");
+}
+
+/* Detached copies of the volumes' mounts, read-only ones made so. */
+static void clone_volumes(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct container_mount *m = &s->mounts[i];
+		struct mount_attr attr = {
+		    .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				(m->readonly ? MOUNT_ATTR_RDONLY : 0),
+		};
+		int fd = open_tree(AT_FDCWD, m->source,
+				   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+				       AT_RECURSIVE);
+
+		if (fd < 0)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "volume for \"%s\": clone \"%s\"", m->target,
+			     m->source);
+		if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+				  sizeof(attr)) < 0)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "volume for \"%s\": set its attributes",
+			     m->target);
+		c->mount_fds[i] = fd;
+	}
+}
+
+/* mkdir -p as root (docker's way with a missing working directory or
+ * mount point). */
+static void make_dirs(struct container_child *c, const char *dir,
+		      const char *what)
+{
+	char path[PATH_MAX];
+	size_t i, len = strlen(dir);
+
+	memcpy(path, dir, len + 1); /* the parent checked len < PATH_MAX */
+	for (i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "%s \"%s\": mkdir \"%s\"", what, dir, path);
+		path[i] = dir[i];
+	}
+}
+
+static void attach_volumes(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const char *target = s->mounts[i].target;
+
+		make_dirs(c, target, "volume");
+		if (move_mount(c->mount_fds[i], "", AT_FDCWD, target,
+			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			fail(c, CONTAINER_STAGE_SETUP, errno,
+			     "volume: mount on \"%s\"", target);
+		close(c->mount_fds[i]);
+		c->mount_fds[i] = -1;
+	}
 }
 
 static void make_mounts(struct container_child *c)
@@ -242,26 +327,6 @@ static int open_optional(struct container_child *c, const char *path)
 		     "file",
 		     path);
 	return fd;
-}
-
-/* mkdir -p as root, the way docker creates a missing working directory. */
-static void make_workdir(struct container_child *c, const char *dir)
-{
-	char path[PATH_MAX];
-	size_t i, len = strlen(dir);
-
-	memcpy(path, dir, len + 1); /* the parent checked len < PATH_MAX */
-	for (i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		path[i] = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST)
-			fail(c, CONTAINER_STAGE_SETUP, errno,
-			     "workdir \"%s\": "
-			     "mkdir \"%s\"",
-			     dir, path);
-		path[i] = dir[i];
-	}
 }
 
 /* setgroups/setresgid/setresuid as raw syscalls: they change only the
@@ -349,6 +414,42 @@ __attribute__((noreturn)) static void exec_program(struct container_child *c)
 	     file);
 }
 
+/* exec: the running container's world, entered through its init's
+ * pidfd (mount, UTS, IPC; the PID namespace and cgroup are the clone's);
+ * with a tty, a session of its own with the pty as its terminal. */
+static void join_container(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	if (setns(s->join->pidfd, CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) <
+	    0)
+		fail(c, CONTAINER_STAGE_SETUP, errno,
+		     "enter the namespaces of its init (pid %d)",
+		     (int)s->join->pid);
+	if (s->tty && (setsid() < 0 || ioctl(0, TIOCSCTTY, 0) < 0))
+		fail(c, CONTAINER_STAGE_SETUP, errno,
+		     "make the pty the controlling terminal");
+	write_proc_file(c, "/proc/self/oom_score_adj", "0");
+}
+
+/* A new container's world: its root, mounts, files and hostname. */
+static void build_world(struct container_child *c)
+{
+	const struct container_spec *s = c->spec;
+
+	clone_volumes(c);
+	enter_root(c);
+	make_mounts(c);
+	attach_volumes(c);
+	write_proc_file(c, "/proc/self/oom_score_adj", "0");
+	write_etc_file(c, "hosts", c->hosts);
+	if (s->resolv_conf)
+		write_etc_file(c, "resolv.conf", s->resolv_conf);
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		fail(c, CONTAINER_STAGE_SETUP, errno, "sethostname \"%s\"",
+		     s->hostname);
+}
+
 void container_child_main(struct container_child *c)
 {
 	const struct container_spec *s = c->spec;
@@ -361,15 +462,10 @@ void container_child_main(struct container_child *c)
 	umask(0); /* node and mount-point modes as written */
 	reset_signals();
 	setup_stdio(c);
-	enter_root(c);
-	make_mounts(c);
-	write_proc_file(c, "/proc/self/oom_score_adj", "0");
-	write_etc_file(c, "hosts", c->hosts);
-	if (s->resolv_conf)
-		write_etc_file(c, "resolv.conf", s->resolv_conf);
-	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
-		fail(c, CONTAINER_STAGE_SETUP, errno, "sethostname \"%s\"",
-		     s->hostname);
+	if (s->join)
+		join_container(c);
+	else
+		build_world(c);
 
 	container_user_files(s->user, &need_passwd, &need_group);
 	passwd_fd = need_passwd ? open_optional(c, "/etc/passwd") : -1;
@@ -383,7 +479,8 @@ void container_child_main(struct container_child *c)
 	if (group_fd >= 0)
 		close(group_fd);
 
-	make_workdir(c, workdir);
+	if (!s->join)
+		make_dirs(c, workdir, "workdir");
 	become_user(c, &ids);
 	if (chdir(workdir) < 0)
 		fail(c, CONTAINER_STAGE_SETUP, errno, "chdir \"%s\"", workdir);

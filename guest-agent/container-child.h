@@ -17,6 +17,7 @@ struct container_child {
 	const char *hosts; /* /etc/hosts content: the spec's or the default */
 	int devnull_fd;	   /* the agent's /dev/null, for stdin (and -1 fds) */
 	int report_fd;	   /* write end of the close-on-exec report pipe */
+	int mount_fds[CONTAINER_MAX_MOUNTS]; /* the child's open_tree()s */
 };
 
 /* What a child that failed before exec writes to the report pipe, in one

@@ -4,6 +4,7 @@
  * init and turn wait statuses and spawn failures into exit codes.  The
  * child's side is container-child.c. */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
@@ -30,7 +31,10 @@ static int check_spec(const struct container_spec *s, struct lerr *e)
 
 	if (!s->name || !s->name[0])
 		return lerr_fail(e, EINVAL, "container without a name");
-	if (!s->rootfs || s->rootfs[0] != '/')
+	if (s->join && s->join->pidfd < 0)
+		return lerr_fail(e, ESRCH, "container \"%s\" is not running",
+				 name);
+	if (!s->join && (!s->rootfs || s->rootfs[0] != '/'))
 		return lerr_fail(e, EINVAL,
 				 "container \"%s\": rootfs \"%s\" is "
 				 "not an absolute path",
@@ -48,6 +52,18 @@ static int check_spec(const struct container_spec *s, struct lerr *e)
 				 "container \"%s\": workdir too "
 				 "long",
 				 name);
+	if (s->n_mounts > CONTAINER_MAX_MOUNTS || (s->n_mounts && !s->mounts))
+		return lerr_fail(e, E2BIG, "container \"%s\": more than %d "
+				 "mounts", name, CONTAINER_MAX_MOUNTS);
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct container_mount *m = &s->mounts[i];
+
+		if (!m->source || m->source[0] != '/' || !m->target ||
+		    m->target[0] != '/' || strlen(m->target) >= PATH_MAX)
+			return lerr_fail(e, EINVAL, "container \"%s\": mount "
+					 "%zu is not absolute from absolute",
+					 name, i);
+	}
 	if (s->hostname &&
 	    (!s->hostname[0] || strlen(s->hostname) > HOSTNAME_MAX))
 		return lerr_fail(e, EINVAL,
@@ -70,6 +86,8 @@ int container_spawn(const struct container_spec *s, struct container_proc *out,
 	struct container_report rep;
 	struct clone_args args;
 	_cleanup_close_ int devnull = -1, cgroup_fd = -1, rd = -1, wr = -1;
+	_cleanup_close_ int own_pidns = -1;
+	int clone_errno;
 	char hosts[256];
 	int pipefd[2], pidfd = -1, r;
 	ssize_t got;
@@ -113,6 +131,23 @@ int container_spawn(const struct container_spec *s, struct container_proc *out,
 	memset(&args, 0, sizeof(args));
 	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
 		     CLONE_PIDFD;
+	if (s->join) {
+		/* born in the container's PID namespace; the others are
+		 * entered by the child (a mount namespace wants a
+		 * single-threaded caller, and this one stays the agent's) */
+		args.flags = CLONE_PIDFD;
+		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0)
+			return lerr_set(e, errno,
+					"container \"%s\": open "
+					"\"/proc/self/ns/pid\"",
+					s->name);
+		if (setns(s->join->pidfd, CLONE_NEWPID) < 0)
+			return lerr_set(e, errno,
+					"container \"%s\": enter its "
+					"PID namespace",
+					s->name);
+	}
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
 	if (cgroup_fd >= 0) {
@@ -120,6 +155,10 @@ int container_spawn(const struct container_spec *s, struct container_proc *out,
 		args.cgroup = (uint64_t)cgroup_fd;
 	}
 	pid = syscall(SYS_clone3, &args, sizeof(args));
+	clone_errno = errno;
+	if (pid != 0 && own_pidns >= 0 && setns(own_pidns, CLONE_NEWPID) < 0)
+		abort(); /* every later child would land in the container */
+	errno = clone_errno;
 	if (pid < 0)
 		return lerr_set(e, errno, "container \"%s\": clone3%s", s->name,
 				cgroup_fd >= 0 ? " into its cgroup" : "");

@@ -14,14 +14,38 @@
  * parent over a close-on-exec pipe as a step and an errno, so spawn
  * returns e.g.  container "app": exec "nosuch": No such file or directory
  *
+ * With spec.join, container_spawn() starts a further process inside a
+ * running container instead (`lighter exec`): born in the container's PID
+ * namespace and cgroup, it enters the mount, UTS and IPC namespaces
+ * through the init's pidfd, then takes the same user, working directory
+ * and PATH lookup steps, and is reaped by the caller like an init.
+ *
  * The agent calls this from its single-threaded loop; spawn blocks only
  * until the child has exec'd or failed (a few milliseconds of mounts). */
 #ifndef LIGHTER_CONTAINER_H
 #define LIGHTER_CONTAINER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include <lighter/error.h>
+
+/* Most mounts (volumes) one container takes. */
+#define CONTAINER_MAX_MOUNTS 16
+
+/* A directory of the agent bound into the container (a volume): the
+ * child clones the mount at source (open_tree) before pivot_root and
+ * moves it onto target, inside the new root, after it: a symlink on the
+ * way to target resolves inside the container.  Missing directories of
+ * target are made (0755, as root); the bind is nosuid and nodev, and
+ * read-only when asked. */
+struct container_mount {
+	const char *source; /* absolute, in the agent's view */
+	const char *target; /* absolute, in the container's */
+	bool readonly;
+};
+struct container_proc;
 
 struct container_spec {
 	const char *name;	/* for messages: container "name": ... */
@@ -36,6 +60,18 @@ struct container_spec {
 	int stderr_fd;
 	const char *hosts;	 /* /etc/hosts; NULL = localhost + hostname */
 	const char *resolv_conf; /* /etc/resolv.conf; NULL = the image's */
+	const struct container_mount *mounts; /* after /proc, /dev, /sys */
+	size_t n_mounts;		      /* <= CONTAINER_MAX_MOUNTS */
+	/* exec: join this running container (its mount, PID, UTS and IPC
+	 * namespaces through its pidfd, and cgroup_dir) instead of making a
+	 * new one; rootfs, hostname, hosts and resolv_conf are then unused.
+	 * NULL = a new container. */
+	const struct container_proc *join;
+	/* With join only: the process's stdin (-1 = /dev/null); with tty it
+	 * is a pty's slave and becomes stdout, stderr and the controlling
+	 * terminal of a new session as well. */
+	int stdin_fd;
+	bool tty;
 };
 
 /* Where a failed spawn stopped, for the exit code reported to the user. */

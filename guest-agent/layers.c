@@ -52,7 +52,7 @@ static bool in_spec(const struct agent *a, const char *diff_id)
 		for (k = 0; k < a->spec.containers[i].n_layers; k++)
 			if (!strcmp(a->spec.containers[i].layers[k], diff_id))
 				return true;
-	return false;
+	return volumes_has_layer(a, diff_id);
 }
 
 static bool ends_with(const char *s, const char *tail)

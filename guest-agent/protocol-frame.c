@@ -46,11 +46,17 @@ static const struct type_info types[PROTO_TYPE_MAX + 1] = {
 	[PROTO_POWEROFF] = { "POWEROFF", true, 0, ID_NONZERO },
 	[PROTO_SIGNAL] = { "SIGNAL", true, 0, ID_NONZERO },
 	[PROTO_RESTART] = { "RESTART", true, 0, ID_NONZERO },
+	[PROTO_SECRET] = { "SECRET", true, 0, ID_NONZERO },
+	[PROTO_EXEC] = { "EXEC", true, 0, ID_NONZERO },
+	[PROTO_EXEC_INPUT] = { "EXEC_INPUT", false, 0, ID_NONZERO },
+	[PROTO_EXEC_RESIZE] = { "EXEC_RESIZE", true, 0, ID_NONZERO },
+	[PROTO_EXEC_EXIT] = { "EXEC_EXIT", true, 0, ID_NONZERO },
+	[PROTO_STATS] = { "STATS", true, 0, ID_NONZERO },
 };
 
 static const struct type_info *type_info(unsigned int type)
 {
-	/* the numbering has gaps (each feature its own range) */
+	/* the numbers between the types are unknown too */
 	if (type == 0 || type > PROTO_TYPE_MAX || !types[type].name)
 		return NULL;
 	return &types[type];

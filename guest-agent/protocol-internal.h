@@ -133,4 +133,12 @@ int pj_encode(const struct pj_msg *m, const void *in, json_t **out,
  * msg; a zeroed msg is fine. */
 void pj_free(const struct pj_msg *m, void *msg);
 
+/* protocol-volume.c: the SPEC's volume and mount objects, and the checks
+ * across them once decoded (every mount names a volume of the group, no
+ * path twice in a container, a persistent volume's device and a gitrepo
+ * volume's layer present). */
+extern const struct pj_msg proto_volume_msg;
+extern const struct pj_msg proto_mount_msg;
+int proto_group_check_volumes(const struct proto_group *g, struct lerr *e);
+
 #endif

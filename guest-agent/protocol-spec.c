@@ -5,7 +5,8 @@
  * Its tables (for protocol-codec.c) hold every limit of the protocol
  * (counts of containers, args, env entries and layers; string sizes;
  * names, hostname, user, absolute workdir, diff_id digests; unique
- * container names), so the decoder names the entry at fault:
+ * container names; volumes and mounts in protocol-volume.c), so the
+ * decoder names the entry at fault:
  * `SPEC: containers[1].env[3]: "PATH" is not KEY=VALUE`.  The encoder runs
  * that decoder over its output. */
 #include <errno.h>
@@ -162,6 +163,10 @@ static const struct pj_field container_fields[] = {
 	{ .key = "layers", .type = PJ_STRV, PJ_AT(CT, layers),
 	  .count_off = offsetof(CT, n_layers), .min = 1,
 	  .max = PROTO_MAX_LAYERS, .syntax = &pj_digest_syntax },
+	{ .key = "mounts", .type = PJ_OBJECTS, PJ_AT(CT, mounts),
+	  .count_off = offsetof(CT, n_mounts), .min = 1,
+	  .max = PROTO_MAX_MOUNTS, .elem = &proto_mount_msg, .alloc = true,
+	  .optional = true },
 	{ .key = NULL },
 };
 
@@ -186,6 +191,11 @@ static const struct pj_field group_fields[] = {
 	  .count_off = offsetof(struct proto_group, n_containers), .min = 1,
 	  .max = PROTO_MAX_CONTAINERS, .elem = &container_msg, .alloc = true,
 	  .unique = "name" },
+	{ .key = "volumes", .type = PJ_OBJECTS,
+	  PJ_AT(struct proto_group, volumes),
+	  .count_off = offsetof(struct proto_group, n_volumes), .min = 1,
+	  .max = PROTO_MAX_VOLUMES, .elem = &proto_volume_msg, .alloc = true,
+	  .unique = "name", .optional = true },
 	{ .key = NULL },
 };
 
@@ -228,18 +238,25 @@ int proto_group_from_json(const json_t *body, struct proto_group *out,
 	int r = pj_decode(&group_msg, body, out, e);
 
 	if (r == 0)
+		r = proto_group_check_volumes(out, e);
+	if (r == 0)
 		r = check_probes(out, e);
 	if (r < 0)
-		proto_group_free(out);
+		pj_free(&group_msg, out);
 	return r;
 }
 
 int proto_group_to_json(const struct proto_group *g, json_t **out,
 			struct lerr *e)
 {
+	/* after the encoder's checks of the counts */
 	int r = pj_encode(&group_msg, g, out, e);
 
-	if (r == 0 && (r = check_probes(g, e)) < 0) {
+	if (r == 0)
+		r = proto_group_check_volumes(g, e);
+	if (r == 0)
+		r = check_probes(g, e);
+	if (r < 0) {
 		json_decref(*out);
 		*out = NULL;
 	}

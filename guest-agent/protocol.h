@@ -41,6 +41,9 @@
 /* The agent listens on this vsock port; the host reaches it through the
  * VMM's hybrid socket with `CONNECT 1024\n`. */
 #define PROTO_VSOCK_PORT 1024
+/* Exec sessions and stats: any number of connections, each one EXEC (and
+ * its stream) or a series of STATS requests; no HELLO (PROTOCOL.md). */
+#define PROTO_EXEC_VSOCK_PORT 1025
 
 /* ---- frames ---- */
 
@@ -64,8 +67,16 @@ enum proto_type {
 	PROTO_SIGNAL = 13,
 	/* 20-29: group life (PROTOCOL.md "Group life") */
 	PROTO_RESTART = 20,
+	PROTO_SECRET = 30,
+	/* exec and stats (PROTOCOL.md "Exec and stats"): on connections to
+	 * PROTO_EXEC_VSOCK_PORT only */
+	PROTO_EXEC = 40,
+	PROTO_EXEC_INPUT = 41,
+	PROTO_EXEC_RESIZE = 42,
+	PROTO_EXEC_EXIT = 43,
+	PROTO_STATS = 44,
 };
-#define PROTO_TYPE_MAX PROTO_RESTART
+#define PROTO_TYPE_MAX PROTO_STATS
 
 /* OUTPUT flags, the only type that has any: exactly one stream bit. */
 #define PROTO_OUT_STDOUT 0x1u
@@ -222,6 +233,11 @@ int proto_send_raw(int fd, uint16_t type, uint16_t flags, uint32_t id,
 #define PROTO_PID_MAX 4194304 /* the kernel's PID_MAX_LIMIT */
 #define PROTO_CPU_MILLIS_MAX (1024 * 1000)
 #define PROTO_GRACE_MS_MAX (3600 * 1000)
+#define PROTO_MAX_VOLUMES 16
+#define PROTO_MAX_MOUNTS 16	     /* per container */
+#define PROTO_DEVICE_ID_MAX 20	     /* a virtio-blk serial */
+#define PROTO_FILE_NAME_MAX 255	     /* a secret's file name */
+#define PROTO_SECRET_MAX (256u << 10) /* bytes of one secret file */
 
 /* True for 1-63 chars of [a-zA-Z0-9][a-zA-Z0-9_.-]* (groups, containers). */
 bool proto_name_valid(const char *s);
@@ -312,6 +328,31 @@ struct proto_probe {
 	uint32_t successes; /* 1..PROTO_PROBE_COUNT_MAX; 1 for liveness */
 };
 
+enum proto_volume_type {
+	PROTO_VOLUME_EMPTYDIR,
+	PROTO_VOLUME_SECRET,
+	PROTO_VOLUME_PERSISTENT,
+	PROTO_VOLUME_GITREPO,
+};
+
+/* A volume of the group (protocol-volume.c).  device only for
+ * persistent (required there), layer only for gitrepo (required there),
+ * size_bytes only for emptydir and persistent. */
+struct proto_volume {
+	char name[PROTO_NAME_MAX + 1];
+	enum proto_volume_type type;
+	uint64_t size_bytes; /* emptydir: the tmpfs' size, 0 = default */
+	char device[PROTO_DEVICE_ID_MAX + 1]; /* virtio-blk serial */
+	char layer[LDIGEST_STR_LEN]; /* diff_id of the tar sent as a LAYER */
+};
+
+/* A volume mounted in a container. */
+struct proto_mount {
+	char volume[PROTO_NAME_MAX + 1]; /* one of the group's volumes */
+	char *path;			 /* absolute, clean, not "/" */
+	bool readonly;
+};
+
 struct proto_container {
 	char name[PROTO_NAME_MAX + 1];
 	char **args; /* 1..PROTO_MAX_ARGS, args[0] not empty */
@@ -333,6 +374,8 @@ struct proto_container {
 	size_t n_probes;
 	char **layers;	       /* 1..PROTO_MAX_LAYERS diff_ids, bottom first */
 	size_t n_layers;
+	struct proto_mount *mounts; /* 0..PROTO_MAX_MOUNTS, paths unique */
+	size_t n_mounts;
 };
 
 struct proto_group {
@@ -341,6 +384,8 @@ struct proto_group {
 	enum proto_restart restart;
 	struct proto_container *containers; /* 1..PROTO_MAX_CONTAINERS, */
 	size_t n_containers;		    /* names unique */
+	struct proto_volume *volumes; /* 0..PROTO_MAX_VOLUMES, names */
+	size_t n_volumes;	      /* unique, each mount's volume here */
 };
 
 int proto_group_from_json(const json_t *body, struct proto_group *out,
@@ -349,6 +394,10 @@ int proto_group_to_json(const struct proto_group *g, json_t **out,
 			struct lerr *e);
 void proto_group_free(struct proto_group *g);
 const char *proto_restart_name(enum proto_restart r);
+const char *proto_volume_type_name(enum proto_volume_type t);
+/* True for an absolute path without empty, '.' or '..' components, not
+ * "/", no trailing '/', no control characters. */
+bool proto_mount_path_valid(const char *s);
 
 /* ---- LAYER (5), DATA (6), LAYER_END (7) ---- */
 
@@ -502,5 +551,99 @@ int proto_restart_from_json(const json_t *body, struct proto_stop *out,
 			    struct lerr *e);
 int proto_restart_to_json(const struct proto_stop *s, json_t **out,
 			  struct lerr *e);
+
+/* ---- SECRET (30) ---- */
+
+/* Host to agent, after SPEC and before START: one file of a secret
+ * volume, {"volume":NAME,"name":FILE,"mode":INT,"data":BASE64}; OK {}.
+ * name is 1..PROTO_FILE_NAME_MAX of [A-Za-z0-9._-], not "." or "..";
+ * mode 0..0777; data at most PROTO_SECRET_MAX bytes once decoded.  The
+ * bytes are never put in an error message. */
+struct proto_secret {
+	char volume[PROTO_NAME_MAX + 1];
+	char name[PROTO_FILE_NAME_MAX + 1];
+	uint32_t mode;
+	unsigned char *data; /* decoded; zeroed by proto_secret_free() */
+	size_t len;
+};
+int proto_secret_from_json(const json_t *body, struct proto_secret *out,
+			   struct lerr *e);
+int proto_secret_to_json(const struct proto_secret *s, json_t **out,
+			 struct lerr *e);
+void proto_secret_free(struct proto_secret *s);
+bool proto_file_name_valid(const char *s);
+/* ---- EXEC (40), EXEC_INPUT (41), EXEC_RESIZE (42), EXEC_EXIT (43) ---- */
+
+#define PROTO_WINSIZE_MAX 65535
+
+/* {"container":STR,"args":[STR],"tty":BOOL,"stdin":BOOL,"rows":INT,
+ * "cols":INT}: run args in a running container's namespaces and cgroup
+ * with its env, user and workdir. */
+struct proto_exec {
+	char container[PROTO_NAME_MAX + 1];
+	char **args; /* 1..PROTO_MAX_ARGS, args[0] not empty */
+	size_t n_args;
+	bool tty;   /* a pty: stdout and stderr are one stream (stdout) */
+	bool stdin; /* EXEC_INPUT frames feed stdin; else /dev/null */
+	uint32_t rows, cols; /* the pty's size; 0..PROTO_WINSIZE_MAX */
+};
+int proto_exec_from_json(const json_t *body, struct proto_exec *out,
+			 struct lerr *e);
+int proto_exec_to_json(const struct proto_exec *x, json_t **out,
+		       struct lerr *e);
+void proto_exec_free(struct proto_exec *x);
+
+/* EXEC_RESIZE: {"rows":INT,"cols":INT}, no answer. */
+struct proto_exec_resize {
+	uint32_t rows, cols; /* 1..PROTO_WINSIZE_MAX */
+};
+int proto_exec_resize_from_json(const json_t *body,
+				struct proto_exec_resize *out, struct lerr *e);
+int proto_exec_resize_to_json(const struct proto_exec_resize *r, json_t **out,
+			      struct lerr *e);
+
+/* EXEC_EXIT: {"exit_code":INT,"signal":INT?,"error":STR?}.  exit_code is
+ * the shell's (128 + signal for a killed process; 126, 127 or 125 with
+ * error when the command could not be run). */
+#define PROTO_EXIT_SIGNAL 0x1u
+struct proto_exec_exit {
+	unsigned int has; /* PROTO_EXIT_SIGNAL */
+	int exit_code;	  /* 0..255 */
+	int signal;	  /* 1..PROTO_SIGNAL_MAX */
+	char *error;	  /* NULL when the command ran */
+};
+int proto_exec_exit_from_json(const json_t *body, struct proto_exec_exit *out,
+			      struct lerr *e);
+int proto_exec_exit_to_json(const struct proto_exec_exit *x, json_t **out,
+			    struct lerr *e);
+void proto_exec_exit_free(struct proto_exec_exit *x);
+
+/* ---- STATS (44) ---- */
+
+#define PROTO_MAX_NETIFS 8
+#define PROTO_IFNAME_MAX 15
+
+/* The OK reply to STATS (body {}): counters, not rates; the host divides
+ * the difference of two replies by the difference of their time_ns. */
+struct proto_stats {
+	int64_t time_ns; /* agent CLOCK_REALTIME when read */
+	size_t n;
+	struct proto_ctr_stats {
+		char name[PROTO_NAME_MAX + 1];
+		bool running;
+		int64_t cpu_usec;     /* CPU time of this run (its cgroup) */
+		int64_t memory_bytes; /* now */
+		int64_t pids;	      /* now */
+	} c[PROTO_MAX_CONTAINERS];
+	size_t n_net;
+	struct proto_net_stats {
+		char name[PROTO_IFNAME_MAX + 1];
+		int64_t rx_bytes, tx_bytes;
+	} net[PROTO_MAX_NETIFS];
+};
+int proto_stats_from_json(const json_t *body, struct proto_stats *out,
+			  struct lerr *e);
+int proto_stats_to_json(const struct proto_stats *s, json_t **out,
+			struct lerr *e);
 
 #endif

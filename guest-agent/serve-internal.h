@@ -11,7 +11,11 @@
  *   supervise.c  containers: start, reap, exit events, restart, stop;
  *   restart.c    RESTART: every container but the inits, in place;
  *   probe.c      liveness and readiness probes;
- *   output.c     container stdout/stderr pipes to OUTPUT frames.
+ *   output.c     container stdout/stderr pipes to OUTPUT frames;
+ *   volumes.c    the group's volumes: SECRET, mounts made at START.
+ *   exec.c       the exec port's connections: exec sessions and STATS;
+ *   stats.c      per-container cgroup counters and the guest's network
+ *                counters for STATS.
  *
  * Everything runs on one thread; nothing blocks for long except a layer
  * unpack and container_spawn() (until exec). */
@@ -277,6 +281,21 @@ int layer_dir(const struct agent *a, const char *diff_id, char *out,
 	      size_t size);
 bool layer_present(const struct agent *a, const char *diff_id);
 
+/* ---- volumes.c ---- */
+
+/* run_dir/volumes/<name>. */
+int volume_dir(const struct agent *a, const char *name, char *out,
+	       size_t size);
+/* A gitrepo volume's content is that layer. */
+bool volumes_has_layer(const struct agent *a, const char *diff_id);
+/* Mount every volume not yet ready (START, before any container):
+ * -errno with e naming the volume. */
+int volumes_prepare(struct agent *a, struct lerr *e);
+/* A SECRET request (body parsed): answered here. */
+void volumes_on_secret(struct agent *a, uint32_t id, const json_t *body);
+/* Unmount them all (power off, containers gone). */
+void volumes_unmount(struct agent *a);
+
 /* ---- session.c ---- */
 
 void session_on_listen(struct agent *a, struct ev_source *s, uint32_t ev);
@@ -288,6 +307,52 @@ void session_close(struct agent *a);
 /* Answer with ERROR, then end the connection (a fault that leaves the
  * stream out of step, or a frame before HELLO). */
 void session_fatal(struct agent *a, uint32_t id, const struct lerr *err);
+
+/* ---- exec.c ---- */
+
+#define MAX_EXEC_SESSIONS 16
+
+enum exec_state {
+	EXEC_FREE,
+	EXEC_WAIT,    /* connected; the first frame decides */
+	EXEC_STATS,   /* answering STATS requests */
+	EXEC_RUNNING, /* the process runs (or its output is being read) */
+	EXEC_DONE,    /* EXEC_EXIT or ERROR queued: close once written */
+};
+
+struct exec_sess {
+	enum exec_state state;
+	struct ev_source conn;
+	struct ev_source out[2]; /* stdout, stderr pipes; a pty master in
+				    out[0] alone */
+	struct ev_source in;	 /* stdin pipe, or the pty master again */
+	struct proto_reader rd;
+	uint32_t id; /* the EXEC's */
+	int ctr;     /* the container's index */
+	bool tty, in_eof, reaped, taking;
+	struct container_proc proc;
+	uint8_t *wbuf; /* frames for the host */
+	size_t wlen, woff, wcap;
+	uint8_t *ibuf; /* stdin bytes for the process */
+	size_t ilen, ioff;
+};
+
+void exec_init(struct agent *a);
+void exec_on_listen(struct agent *a, struct ev_source *s, uint32_t events);
+/* A reaped child that may be an exec'd process: true when it was. */
+bool exec_reaped(struct agent *a, pid_t pid, int status);
+void exec_free(struct agent *a);
+
+/* ---- stats.c ---- */
+
+/* Every container's counters (its cgroup's cpu.stat usage_usec,
+ * memory.current and pids.current; without cgroups its init's from
+ * /proc) and the guest's Ethernet interfaces from /proc/net/dev (lo when
+ * there is none). */
+int stats_collect(struct agent *a, struct proto_stats *st, struct lerr *e);
+/* The pid of p as this process's /proc numbers it (its pidfd's fdinfo):
+ * the agent's own in the guest, the host's in the native tests. */
+pid_t stats_proc_pid(const struct container_proc *p);
 
 /* ---- serve.c ---- */
 
@@ -310,6 +375,8 @@ struct agent {
 	bool quit;
 	struct ev_source listen;
 	struct ev_source conn;
+	struct ev_source exec_listen;
+	struct exec_sess execs[MAX_EXEC_SESSIONS];
 	struct ev_source sigfd;
 	struct ev_source stop_timer;
 	struct ev_source idle_timer;
@@ -324,6 +391,8 @@ struct agent {
 	bool have_spec;
 	struct proto_group spec;
 	struct layer_xfer layer;
+	bool vol_mounted[PROTO_MAX_VOLUMES]; /* its mount exists */
+	bool vol_ready[PROTO_MAX_VOLUMES];   /* and is final (START) */
 	bool started, stopping, group_exited, shutdown;
 	bool cgroup_parent_ready;
 	uint64_t stop_deadline_us; /* 0 = no grace timer armed */

@@ -207,6 +207,18 @@ static int adopt_fds(struct agent *a, const struct serve_config *cfg,
 			r = ev_open(a, &a->listen, fd, EPOLLIN, e);
 		}
 	}
+	if (cfg->exec_listen_fd >= 0) {
+		fd = cfg->exec_listen_fd;
+		if (r < 0 ||
+		    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			if (r == 0)
+				r = lerr_set(e, errno, "exec socket");
+			close(fd);
+		} else {
+			r = ev_open(a, &a->exec_listen, fd, EPOLLIN, e);
+		}
+	}
 	if (cfg->conn_fd >= 0) {
 		fd = cfg->conn_fd;
 		if (r < 0 ||
@@ -280,17 +292,22 @@ int agent_serve(const struct serve_config *cfg, struct lerr *e)
 			close(cfg->listen_fd);
 		if (cfg->conn_fd >= 0)
 			close(cfg->conn_fd);
+		if (cfg->exec_listen_fd >= 0)
+			close(cfg->exec_listen_fd);
 		return lerr_set(e, ENOMEM, "agent state");
 	}
 	a->cfg = cfg;
 	a->epfd = -1;
 	init_sources(a);
+	exec_init(a);
 	r = setup(a, cfg, e);
 	if (r < 0) {
 		if (cfg->listen_fd >= 0)
 			close(cfg->listen_fd);
 		if (cfg->conn_fd >= 0)
 			close(cfg->conn_fd);
+		if (cfg->exec_listen_fd >= 0)
+			close(cfg->exec_listen_fd);
 	} else {
 		r = adopt_fds(a, cfg, e);
 	}
@@ -299,9 +316,11 @@ int agent_serve(const struct serve_config *cfg, struct lerr *e)
 		sendq_flush(a);
 		sendq_drain(a, FINAL_DRAIN_MS, false);
 		final_reap(a);
+		volumes_unmount(a);
 		sync();
 	}
 
+	exec_free(a);
 	ev_close(a, &a->conn);
 	ev_close(a, &a->listen);
 	ev_close(a, &a->sigfd);

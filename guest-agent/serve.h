@@ -30,6 +30,9 @@ struct serve_config {
 	/* An already connected host (a socketpair end), or -1.  Taken over
 	 * like listen_fd.  With both -1 nobody can ever connect. */
 	int conn_fd;
+	/* A listening socket for the exec port (PROTO_EXEC_VSOCK_PORT:
+	 * exec sessions and STATS), or -1.  Taken over like listen_fd. */
+	int exec_listen_fd;
 	/* Absolute; holds blobs/, layers/<hex of diff_id>/ and
 	 * containers/<name>/, created when missing ("/run/lighter"). */
 	const char *run_dir;

@@ -368,6 +368,15 @@ static void on_frame(struct agent *a, const struct proto_frame *f)
 	case PROTO_POWEROFF:
 		on_poweroff(a, f);
 		break;
+	case PROTO_SECRET: {
+		json_t *j = body_json(a, f);
+
+		if (j) {
+			volumes_on_secret(a, f->h.id, j);
+			json_decref(j);
+		}
+		break;
+	}
 	case PROTO_ERROR:
 		agent_note(a, "the host sent ERROR (id %u, %u bytes)",
 			   (unsigned int)f->h.id, (unsigned int)f->h.length);

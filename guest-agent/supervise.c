@@ -166,6 +166,9 @@ int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 	enum container_stage stage = CONTAINER_STAGE_SETUP;
 	int wfd[2] = {-1, -1};
 	char resolv[128];
+	struct container_mount mounts[CONTAINER_MAX_MOUNTS];
+	char sources[CONTAINER_MAX_MOUNTS][PATH_MAX];
+	size_t n_mounts = 0;
 	int r;
 
 	free(c->error);
@@ -178,6 +181,23 @@ int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 	memset(&c->proc, 0, sizeof(c->proc));
 	c->proc.pidfd = -1;
 	r = ctr_prepare(a, c, e);
+	for (size_t k = 0; r == 0 && k < c->spec->n_mounts &&
+			   k < CONTAINER_MAX_MOUNTS;
+	     k++) {
+		const struct proto_mount *m = &c->spec->mounts[k];
+
+		r = volume_dir(a, m->volume, sources[k], sizeof(sources[k]));
+		if (r < 0)
+			r = lerr_fail(e, -r, "container \"%s\": volume \"%s\": "
+				      "path too long", c->spec->name,
+				      m->volume);
+		mounts[k] = (struct container_mount){
+		    .source = sources[k],
+		    .target = m->path,
+		    .readonly = m->readonly,
+		};
+		n_mounts = k + 1;
+	}
 	if (r == 0)
 		r = output_open(a, ctr_index(a, c), wfd, e);
 	if (r == 0) {
@@ -193,6 +213,8 @@ int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 		    .stdout_fd = wfd[0],
 		    .stderr_fd = wfd[1],
 		    .resolv_conf = resolv,
+		    .mounts = mounts,
+		    .n_mounts = n_mounts,
 		};
 
 		snprintf(resolv, sizeof(resolv), "nameserver %s\n", cfg->dns);
@@ -459,7 +481,7 @@ void supervise_reap(struct agent *a)
 				break;
 			}
 		}
-		if (i == a->n_ctrs)
+		if (i == a->n_ctrs && !exec_reaped(a, pid, status))
 			probes_reaped(a, pid, status);
 	}
 }
@@ -503,6 +525,9 @@ void supervise_start(struct agent *a, uint32_t id)
 			goto fail;
 		a->cgroup_parent_ready = true;
 	}
+	r = volumes_prepare(a, &e);
+	if (r < 0)
+		goto fail;
 	for (i = 0; i < a->spec.n_containers; i++) {
 		struct ctr *c = &a->ctrs[i];
 

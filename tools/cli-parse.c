@@ -31,6 +31,9 @@ enum opt_id {
 	OPT_RUNS,
 	OPT_IMAGE,
 	OPT_QEMU,
+	OPT_INTERACTIVE,
+	OPT_TTY,
+	OPT_NO_STREAM,
 };
 
 struct opt_def {
@@ -114,6 +117,20 @@ static const struct opt_def bench_opts[] = {
 	OPT_END,
 };
 
+static const struct opt_def exec_opts[] = {
+	OPT_HELP_DEF,
+	{ "interactive", 'i', false, OPT_INTERACTIVE },
+	{ "tty", 't', false, OPT_TTY },
+	OPT_END,
+};
+
+static const struct opt_def stats_opts[] = {
+	OPT_HELP_DEF,
+	{ "no-stream", 0, false, OPT_NO_STREAM },
+	{ "format", 0, true, OPT_FORMAT },
+	OPT_END,
+};
+
 struct command_def {
 	const char *name;
 	enum cli_command cmd;
@@ -133,6 +150,10 @@ static const struct command_def commands[] = {
 	{ "logs", CLI_LOGS, logs_opts, false },
 	{ "events", CLI_EVENTS, events_opts, false },
 	{ "bench", CLI_BENCH, bench_opts, false },
+	{ "volume", CLI_VOLUME, help_only_opts, false },
+	{ "exec", CLI_EXEC, exec_opts, true },
+	{ "attach", CLI_ATTACH, help_only_opts, false },
+	{ "stats", CLI_STATS, stats_opts, false },
 	{ "help", CLI_HELP, help_only_opts, false },
 	{ "version", CLI_VERSION, help_only_opts, false },
 };
@@ -260,13 +281,24 @@ static int apply_opt(struct cli *c, const char *who, const char *opt,
 		c->all = true;
 		break;
 	case OPT_FORMAT:
+		c->json = c->prometheus = false;
 		if (strcmp(val, "json") == 0)
 			c->json = true;
-		else if (strcmp(val, "table") == 0)
-			c->json = false;
-		else
-			r = lerr_fail(e, EINVAL, "%s: %s: \"%s\": json or "
-				      "table", who, opt, val);
+		else if (c->cmd == CLI_STATS && strcmp(val, "prometheus") == 0)
+			c->prometheus = true;
+		else if (strcmp(val, "table") != 0)
+			r = lerr_fail(e, EINVAL, "%s: %s: \"%s\": json%s or "
+				      "table", who, opt, val,
+				      c->cmd == CLI_STATS ? ", prometheus" : "");
+		break;
+	case OPT_INTERACTIVE:
+		c->interactive = true;
+		break;
+	case OPT_TTY:
+		c->tty = true;
+		break;
+	case OPT_NO_STREAM:
+		c->no_stream = true;
 		break;
 	case OPT_FOLLOW:
 		c->follow = true;
@@ -440,6 +472,26 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 		c->group = pos[0];
 		c->container = n > 1 ? pos[1] : NULL;
 		return 0;
+	case CLI_EXEC:
+		if (n > 2 && strcmp(pos[2], "--") == 0) {
+			memmove(pos + 2, pos + 3, (size_t)(n - 2) * sizeof(*pos));
+			n--;
+		}
+		if (n < 3)
+			return lerr_fail(e, EINVAL, "%s: takes GROUP CONTAINER "
+					 "[--] COMMAND [ARG...]", who);
+		c->group = pos[0];
+		c->container = pos[1];
+		c->argv = pos + 2;
+		return 0;
+	case CLI_ATTACH:
+		if (n == 0 || n > 2)
+			return lerr_fail(e, EINVAL, "%s: takes GROUP "
+					 "[CONTAINER]", who);
+		c->group = pos[0];
+		c->container = n > 1 ? pos[1] : NULL;
+		return 0;
+	case CLI_STATS:
 	case CLI_EVENTS:
 		if (n > 1)
 			return lerr_fail(e, EINVAL, "%s: takes at most one "
@@ -451,6 +503,22 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 			return lerr_fail(e, EINVAL, "%s: the only benchmark "
 					 "is \"cold-start\"", who);
 		c->bench = pos[0];
+		return 0;
+	case CLI_VOLUME:
+		if (n == 0 || (strcmp(pos[0], "ls") != 0 &&
+			       strcmp(pos[0], "inspect") != 0 &&
+			       strcmp(pos[0], "rm") != 0))
+			return lerr_fail(e, EINVAL, "%s: takes ls, inspect "
+					 "NAME... or rm NAME...", who);
+		c->volume_cmd = pos[0];
+		c->volumes = pos + 1;
+		c->nr_volumes = (size_t)n - 1;
+		if (strcmp(pos[0], "ls") == 0 && n > 1)
+			return lerr_fail(e, EINVAL, "%s ls: takes no "
+					 "arguments (\"%s\")", who, pos[1]);
+		if (strcmp(pos[0], "ls") != 0 && n == 1)
+			return lerr_fail(e, EINVAL, "%s %s: needs at least "
+					 "one NAME", who, pos[0]);
 		return 0;
 	case CLI_HELP:
 		if (n > 1)

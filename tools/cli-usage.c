@@ -21,7 +21,11 @@ static const char overview[] =
 	"  inspect   show groups' state as JSON\n"
 	"  logs      show a group's container output\n"
 	"  events    show (and follow) what happened to groups\n"
+	"  exec      run a command in a running container\n"
+	"  attach    follow a running group's output\n"
+	"  stats     show containers' CPU, memory and pids, groups' network\n"
 	"  bench     measure cold starts\n"
+	"  volume    list, inspect and remove persistent volumes\n"
 	"  help      show a command's usage\n"
 	"\n"
 	"global options:\n"
@@ -176,6 +180,60 @@ static const char bench_usage[] =
 	"  --qemu         compare with QEMU's microvm\n"
 	"  -h, --help     this text\n";
 
+static const char exec_usage[] =
+	"usage: lighter exec [-i] [-t] GROUP CONTAINER [--] COMMAND [ARG...]\n"
+	"\n"
+	"Run COMMAND in a running container of GROUP: in its namespaces and\n"
+	"cgroup, with its environment, user and working directory.  The exit\n"
+	"status is the command's; 127 when it is not found, 126 when it\n"
+	"cannot be run, 125 for lighter's own errors.\n"
+	"\n"
+	"options:\n"
+	"  -i, --interactive  pass stdin to the command\n"
+	"  -t, --tty          a pseudo-terminal in the guest (this terminal in\n"
+	"                     raw mode meanwhile: Ctrl-C goes to the command,\n"
+	"                     window size changes follow)\n"
+	"  -h, --help         this text\n";
+
+static const char attach_usage[] =
+	"usage: lighter attach GROUP [CONTAINER]\n"
+	"\n"
+	"Show how a running group's containers started (on stderr), then\n"
+	"their output from now on, until the container (when named) or the\n"
+	"group exits, or Ctrl-C.\n"
+	"\n"
+	"options:\n"
+	"  -h, --help  this text\n";
+
+static const char stats_usage[] =
+	"usage: lighter stats [--no-stream] [--format FORMAT] [GROUP]\n"
+	"\n"
+	"Each container's CPU (millicores, 1000 = one CPU), memory and pids\n"
+	"from its cgroup in the guest, and each group's network traffic (the\n"
+	"guest's Ethernet interfaces; lo while it has none) and its VMM's\n"
+	"resident memory on the host; every running group, or GROUP.  Rates\n"
+	"are over one second; a new sample every second until Ctrl-C.\n"
+	"\n"
+	"options:\n"
+	"  --no-stream      one sample, then exit\n"
+	"  --format FORMAT  table (default), json (one line per sample) or\n"
+	"                   prometheus (text exposition format)\n"
+	"  -h, --help       this text\n";
+
+static const char volume_usage[] =
+	"usage: lighter volume ls\n"
+	"       lighter volume inspect NAME...\n"
+	"       lighter volume rm NAME...\n"
+	"\n"
+	"Persistent volumes ([volume.NAME] type = persistent in a spec): ext4\n"
+	"images under the data dir's volumes/, made the first time a group\n"
+	"starts with one and kept when groups are removed.  ls lists NAME\n"
+	"SIZE ON-DISK STATUS (\"in use\" while a running group holds it);\n"
+	"inspect prints a JSON array; rm deletes images no group holds.\n"
+	"\n"
+	"options:\n"
+	"  -h, --help  this text\n";
+
 static const char help_usage[] =
 	"usage: lighter help [COMMAND]\n";
 
@@ -203,6 +261,14 @@ const char *cli_usage(enum cli_command cmd)
 		return logs_usage;
 	case CLI_BENCH:
 		return bench_usage;
+	case CLI_EXEC:
+		return exec_usage;
+	case CLI_ATTACH:
+		return attach_usage;
+	case CLI_STATS:
+		return stats_usage;
+	case CLI_VOLUME:
+		return volume_usage;
 	case CLI_RESTART:
 		return restart_usage;
 	case CLI_EVENTS:

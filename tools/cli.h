@@ -33,6 +33,10 @@ enum cli_command {
 	CLI_INSPECT,
 	CLI_LOGS,
 	CLI_BENCH,
+	CLI_VOLUME,
+	CLI_EXEC,
+	CLI_ATTACH,
+	CLI_STATS,
 	CLI_RESTART,
 	CLI_EVENTS,
 	CLI_COMMAND_COUNT,
@@ -74,11 +78,24 @@ struct cli {
 	bool follow, timestamps;
 	long tail; /* -1: all */
 
+	/* exec [-i] [-t] GROUP CONTAINER [--] CMD...: group, container, argv;
+	 * attach GROUP [CONTAINER]: group, container */
+	bool interactive, tty;
+
+	/* stats [--no-stream] [--format table|json|prometheus] [GROUP] */
+	bool no_stream;
+	bool prometheus; /* --format prometheus (json: the json flag) */
+
 	/* bench cold-start */
 	const char *bench;
 	unsigned int runs;
 	const char *bench_image;
 	bool qemu;
+
+	/* volume ls | inspect NAME... | rm NAME... */
+	const char *volume_cmd;
+	char **volumes;
+	size_t nr_volumes;
 
 	/* help [COMMAND] */
 	enum cli_command help_topic;

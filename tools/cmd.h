@@ -23,6 +23,10 @@ int cmd_ps(const struct cli *c, struct lighter_paths *p);
 int cmd_inspect(const struct cli *c, struct lighter_paths *p);
 int cmd_logs(const struct cli *c, struct lighter_paths *p);
 int cmd_bench(const struct cli *c, struct lighter_paths *p);
+int cmd_volume(const struct cli *c, struct lighter_paths *p);
+int cmd_exec(const struct cli *c, struct lighter_paths *p);
+int cmd_attach(const struct cli *c, struct lighter_paths *p);
+int cmd_stats(const struct cli *c, struct lighter_paths *p);
 int cmd_restart(const struct cli *c, struct lighter_paths *p);
 int cmd_events(const struct cli *c, struct lighter_paths *p);
 

@@ -1,7 +1,8 @@
 /* group-create.c - lighter_group_create(): a spec file or the shorthand,
  * checked in full; every image resolved into the content store (each
  * distinct reference once); each container's final process merged from
- * its image config and the spec; and the group's directory written
+ * its image config and the spec; the volumes (group-volumes.c: gitrepo
+ * content fetched, volumes.json); and the group's directory written
  * whole in a temporary directory of the run dir, then renamed into
  * place without replacing anything (renameat2 RENAME_NOREPLACE), so a
  * group directory never exists half-made and two creates of one name
@@ -17,6 +18,7 @@
 #include <lighter/cleanup.h>
 
 #include "group-dir.h"
+#include "group-volumes.h"
 #include "names.h"
 #include "oci-image.h"
 #include "process.h"
@@ -36,6 +38,8 @@ struct create_ctx {
 	struct process *procs;
 	struct group_layer *layers; /* distinct, in first-use order */
 	size_t nr_layers;
+	const char *spec_path; /* NULL for the shorthand */
+	struct group_volumes vols;
 };
 
 static void ctx_free(struct create_ctx *c)
@@ -50,6 +54,7 @@ static void ctx_free(struct create_ctx *c)
 	free(c->image_of);
 	free(c->procs);
 	group_layers_free(c->layers, c->nr_layers);
+	group_volumes_free(&c->vols);
 	store_close(&c->store);
 	spec_free(&c->spec);
 }
@@ -258,7 +263,12 @@ static int build_spec_json(struct create_ctx *c, json_t **out,
 			r = add_layer(c, &img->layers[k], e);
 	}
 	if (r == 0)
+		r = group_volumes_build(&c->spec, c->spec_path, &c->store, &g,
+					&c->layers, &c->nr_layers, &c->vols,
+					e);
+	if (r == 0)
 		r = proto_group_to_json(&g, out, e);
+	group_volumes_proto_free(&g);
 	/* everything in g is borrowed but the arrays */
 	for (size_t i = 0; i < n; i++)
 		free(borrowed[i]);
@@ -341,6 +351,18 @@ static int write_group(struct create_ctx *c, int run_fd, json_t *spec_json,
 		if (r < 0)
 			goto fail;
 	}
+	if (c->spec.nr_volumes) {
+		json_t *vols = group_volumes_to_json(&c->vols);
+
+		if (!vols) {
+			r = lerr_fail(e, ENOMEM, "out of memory");
+			goto fail;
+		}
+		r = group_json_write(fd, GROUP_VOLUMES_FILE, vols, tmp_path, e);
+		json_decref(vols);
+		if (r < 0)
+			goto fail;
+	}
 	if (mkdirat(fd, GROUP_LOGS_DIR, 0755) < 0) {
 		r = lerr_set(e, errno, "\"%s/%s\"", tmp_path, GROUP_LOGS_DIR);
 		goto fail;
@@ -369,7 +391,7 @@ int lighter_group_create(const struct lighter_paths *p,
 			 const struct lighter_create_opts *o, char *name_out,
 			 struct lerr *e)
 {
-	struct create_ctx c = { .p = p };
+	struct create_ctx c = { .p = p, .spec_path = o->spec_path };
 	struct lighter_group_state st = { 0 };
 	_cleanup_close_ int run_fd = -1;
 	json_t *spec_json = NULL, *sealed = NULL;

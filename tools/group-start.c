@@ -15,6 +15,7 @@
 #include <lighter/cleanup.h>
 
 #include "group-dir.h"
+#include "group-volumes.h"
 #include "monitor.h"
 #include "state.h"
 
@@ -93,6 +94,8 @@ int lighter_group_start(const struct lighter_paths *p, const char *name,
 {
 	struct monitor_opts o = { .name = name };
 	struct lighter_group_state st;
+	struct group_volumes vols;
+	struct volume_disks disks;
 	_cleanup_free_ char *dir_path = NULL;
 	_cleanup_close_ int dir_fd = -1, lock_fd = -1;
 	int pipefd[2], code = 125, r;
@@ -119,6 +122,16 @@ int lighter_group_start(const struct lighter_paths *p, const char *name,
 	if (r < 0)
 		return r;
 	lighter_group_state_free(&st);
+	/* the persistent volumes' locks, taken before the fork: the
+	 * monitor inherits them */
+	r = group_volumes_read(dir_fd, &vols, e);
+	if (r < 0)
+		return r;
+	r = group_volumes_attach(p->data_dir, &vols, &disks, e);
+	group_volumes_free(&vols);
+	if (r < 0)
+		return r;
+	o.disks = &disks;
 
 	o.dir_path = dir_path;
 	o.dir_fd = dir_fd;
@@ -128,12 +141,15 @@ int lighter_group_start(const struct lighter_paths *p, const char *name,
 	o.kernel = p->kernel;
 	o.initrd = p->initrd;
 	o.boot_timeout_ms = boot_timeout_ms();
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		volume_disks_close(&disks);
 		return lerr_set(e, errno, "pipe");
+	}
 	child = fork();
 	if (child < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
+		volume_disks_close(&disks);
 		return lerr_set(e, errno, "fork");
 	}
 	if (child == 0) {
@@ -147,6 +163,8 @@ int lighter_group_start(const struct lighter_paths *p, const char *name,
 		become_monitor(&o, GROUP_MONITOR_LOG);
 	}
 	close(pipefd[1]);
+	/* ours are copies: the monitor holds the locks now */
+	volume_disks_close(&disks);
 	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 		;
 	r = read_report(pipefd[0], &code, msg, sizeof(msg));

@@ -48,6 +48,14 @@ static int dispatch(const struct cli *c, struct lighter_paths *p)
 		return cmd_logs(c, p);
 	case CLI_BENCH:
 		return cmd_bench(c, p);
+	case CLI_VOLUME:
+		return cmd_volume(c, p);
+	case CLI_EXEC:
+		return cmd_exec(c, p);
+	case CLI_ATTACH:
+		return cmd_attach(c, p);
+	case CLI_STATS:
+		return cmd_stats(c, p);
 	case CLI_RESTART:
 		return cmd_restart(c, p);
 	case CLI_EVENTS:

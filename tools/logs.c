@@ -228,6 +228,13 @@ static bool group_over(struct logs *L)
 	over = st.state == LIGHTER_GROUP_EXITED ||
 	       st.state == LIGHTER_GROUP_FAILED ||
 	       st.state == LIGHTER_GROUP_CREATED;
+	if (L->o->until_container_exits && L->o->container) {
+		int i = state_container_index(&st, L->o->container);
+
+		if (i >= 0 &&
+		    st.containers[i].state == LIGHTER_CONTAINER_EXITED)
+			over = true;
+	}
 	lighter_group_state_free(&st);
 	return over;
 }

@@ -332,7 +332,7 @@ static void next_layer_or_start(struct monitor *m)
 	if (m->layer_idx < m->nr_layers) {
 		m->phase = SESSION_LAYERS;
 		send_layer(m);
-	} else {
+	} else if (!secrets_send_next(m)) {
 		send_start(m);
 	}
 }
@@ -446,7 +446,8 @@ static void on_error_reply(struct monitor *m, uint32_t id,
 		session_poweroff(m);
 		return;
 	}
-	if (id == m->id_spec || id == m->id_layer || id == m->id_hello) {
+	if (id == m->id_spec || id == m->id_layer || id == m->id_hello ||
+	    (id == m->id_secret && m->phase == SESSION_SECRETS)) {
 		monitor_fail(m, why);
 		return;
 	}
@@ -500,6 +501,9 @@ static void on_reply(struct monitor *m, const struct proto_frame *f,
 		}
 		m->layer_idx++;
 		next_layer_or_start(m);
+	} else if (id == m->id_secret && m->phase == SESSION_SECRETS) {
+		if (!secrets_send_next(m))
+			send_start(m);
 	} else if (id == m->id_start && m->phase == SESSION_START) {
 		on_started(m, body);
 	} else if (id == m->id_stop) {
@@ -681,7 +685,8 @@ void session_poweroff(struct monitor *m)
 	/* not inside a layer transfer, which nothing may interrupt: a start
 	 * that is given up then ends with the VMM */
 	if (m->conn.fd >= 0 && m->conn.ready &&
-	    (m->phase == SESSION_SPEC || m->phase == SESSION_START ||
+	    (m->phase == SESSION_SPEC || m->phase == SESSION_SECRETS ||
+	     m->phase == SESSION_START ||
 	     m->phase == SESSION_RUNNING)) {
 		queue_empty(m, PROTO_POWEROFF, &m->id_poweroff);
 		session_pump(m);

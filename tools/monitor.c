@@ -16,6 +16,7 @@
 #include <lighter/cleanup.h>
 
 #include "monitor.h"
+#include "proc-threads.h"
 #include "secure-env.h"
 #include "state.h"
 #include "timefmt.h"
@@ -76,8 +77,22 @@ static void on_kill_timer(uv_timer_t *t)
 {
 	struct monitor *m = t->data;
 
+	char threads[1024];
+
 	if (!m->vmm_running)
 		return;
+	if (!m->vmm_term_sent) {
+		/* what it was doing, then SIGTERM: a hung guest's VMM says
+		 * where each vCPU was as it exits (vcpu.c) */
+		if (proc_threads_describe(m->vmm_pid, threads, sizeof(threads)))
+			monitor_log(m, "lighter-vmm threads: %s", threads);
+		monitor_log(m, "lighter-vmm still there: SIGTERM, SIGKILL in "
+			       "%d ms", MONITOR_TERM_WAIT_MS);
+		m->vmm_term_sent = true;
+		monitor_kill_vmm(m, SIGTERM);
+		uv_timer_start(t, on_kill_timer, MONITOR_TERM_WAIT_MS, 0);
+		return;
+	}
 	monitor_log(m, "lighter-vmm still there: SIGKILL");
 	monitor_kill_vmm(m, SIGKILL);
 }
@@ -327,9 +342,22 @@ static int spawn_vmm(struct monitor *m, struct lerr *e)
 		.vsock_uds = GROUP_VSOCK_SOCK,
 		.console = GROUP_CONSOLE_LOG,
 	};
+	struct volume_disks *d = m->o->disks;
 	int r;
 
+	for (size_t i = 0; d && i < d->n && i < VMM_MAX_DRIVES; i++) {
+		if (strchr(d->paths[i], ','))
+			return lerr_fail(e, EINVAL, "\"%s\": lighter-vmm takes "
+					 "no ',' in a drive's path",
+					 d->paths[i]);
+		vp.drive_paths[i] = d->paths[i];
+		vp.drive_ids[i] = d->ids[i];
+		vp.nr_drives = i + 1;
+	}
 	unlink(GROUP_VSOCK_SOCK);
+	/* lighter-vmm locks its drives itself (and fails on a lock held) */
+	if (d)
+		volume_disks_unlock(d);
 	r = vmm_spawn(&vp, GROUP_VMM_LOG, &m->vmm_pid, &m->vmm_pidfd, e);
 	if (r < 0)
 		return r;
@@ -361,6 +389,8 @@ static int monitor_setup(struct monitor *m, struct lerr *e)
 	m->sigterm.data = m;
 	uv_signal_start(&m->sigterm, on_sigterm, SIGTERM);
 	r = monitor_load(m, e);
+	if (r == 0)
+		r = secrets_load(m, e);
 	if (r < 0)
 		return r;
 	monitor_reset_state(m);
@@ -391,6 +421,7 @@ static void monitor_free(struct monitor *m)
 		close(m->vmm_pidfd);
 	if (m->layer_fd >= 0)
 		close(m->layer_fd);
+	secrets_free(m);
 	agent_conn_close(&m->conn);
 	if (m->conn.rd_ok)
 		proto_reader_free(&m->conn.rd);

@@ -12,6 +12,7 @@
  *   monitor-events.c   EVENTs into state.json, OUTPUT into the CRI logs
  *   monitor-ctl.c      ctl.sock: `stop <grace_ms>`, `signal <ctr> <sig>`,
  *                      `restart <grace_ms>`
+ *   monitor-secrets.c  the secret volumes' files, SECRET by SECRET
  *
  * It is the only client of the agent, the only writer of state.json
  * while it lives, and holds the group's monitor lock until its end. */
@@ -28,7 +29,9 @@
 
 #include "agent-client.h"
 #include "group-dir.h"
+#include "group-volumes.h"
 #include "protocol.h"
+#include "spec.h"
 
 /* What `lighter start` hands its monitor. */
 struct monitor_opts {
@@ -40,12 +43,16 @@ struct monitor_opts {
 	int status_fd; /* "<code> <message>\n" to `lighter start` */
 	const char *vmm, *kernel, *initrd;
 	int64_t boot_timeout_ms;
+	/* the persistent volumes' images, open and locked until lighter-vmm
+	 * is spawned with them (it locks them itself) */
+	struct volume_disks *disks;
 };
 
 #define MONITOR_BOOT_TIMEOUT_S 60
 #define MONITOR_CONNECT_RETRY_MS 20
 #define MONITOR_KILL_AFTER_MS 5000 /* past a stop's grace */
 #define MONITOR_POWEROFF_WAIT_MS 10000
+#define MONITOR_TERM_WAIT_MS 2000 /* a SIGTERM'd VMM's exit, then SIGKILL */
 #define MONITOR_LAYER_CHUNK (256U * 1024)
 #define MONITOR_STOP_DEFAULT_MS 10000
 
@@ -55,6 +62,7 @@ enum session_phase {
 	SESSION_HELLO,
 	SESSION_SPEC,
 	SESSION_LAYERS,
+	SESSION_SECRETS,
 	SESSION_START,
 	SESSION_RUNNING,
 	SESSION_DONE, /* POWEROFF sent or the VMM gone: no reconnects */
@@ -85,6 +93,7 @@ struct monitor {
 	int vmm_pidfd;
 	uv_poll_t vmm_poll;
 	bool vmm_running;
+	bool vmm_term_sent; /* by the kill timer, before its SIGKILL */
 	char fail_reason[768]; /* why the group failed, once known */
 
 	/* the agent */
@@ -100,6 +109,9 @@ struct monitor {
 	int layer_fd;
 	uint64_t layer_sent;
 	bool layer_end_queued;
+	json_t **secrets; /* SECRET bodies not yet sent (NULL once sent) */
+	size_t nr_secrets, secret_idx;
+	uint32_t id_secret;
 	struct pending_signal signals[MONITOR_MAX_PENDING_SIGNALS];
 
 	/* timers */
@@ -166,6 +178,15 @@ events_note(struct monitor *m, int64_t t, const char *container,
 void events_note_pulled(struct monitor *m);
 void events_handle(struct monitor *m, const json_t *body);
 void events_output(struct monitor *m, const struct proto_frame *f);
+
+/* monitor-secrets.c */
+/* Read every secret volume's files into SECRET bodies (the group's spec
+ * file, named by volumes.json, read again). */
+int secrets_load(struct monitor *m, struct lerr *e);
+/* Queue the next SECRET (wiping the one answered): false when none is
+ * left. */
+bool secrets_send_next(struct monitor *m);
+void secrets_free(struct monitor *m);
 
 /* monitor-ctl.c */
 int ctl_open(struct monitor *m, struct lerr *e);

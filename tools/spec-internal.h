@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "ini-scan.h"
 #include "spec.h"
 
 #define SPEC_SIZE_STR 24
@@ -46,6 +47,29 @@ int spec_check_workdir(const char *v, struct lerr *e);
 
 /* user: USER or USER:GROUP, no blanks or control characters. */
 int spec_check_user(const char *v, struct lerr *e);
+
+/* [container.*] volumes: "NAME:/path[:ro|:rw], ..." into c->mounts
+ * (names checked against the group's volumes later, by
+ * spec_mounts_resolve()).  Paths absolute, without '.', '..' or empty
+ * components, not "/", unique within the container. */
+int spec_parse_mounts(const char *v, struct spec_container *c,
+		      struct lerr *e);
+
+/* Every mount of c names a declared volume; a secret is mounted
+ * read-only whatever the entry says.  -ENOENT '"NAME:/p": no
+ * [volume.NAME] in the group'. */
+int spec_mounts_resolve(const struct spec *s, struct spec_container *c,
+			struct lerr *e);
+
+/* One [volume.NAME] section: its keys are the scan's entries in that
+ * section (hdr its header); dir is where relative paths start.  Appends
+ * to s->volumes; messages are whole: 'FILE:LINE: [volume.x] size: ...'. */
+int spec_load_volume(struct spec *s, const struct ini_scan *scan,
+		     const struct ini_entry *hdr, const char *path,
+		     const char *dir, struct lerr *e);
+
+void spec_volumes_free(struct spec *s);
+void spec_mounts_free(struct spec_container *c);
 
 /* 512M, 64G, 4096: the shortest exact form, for messages. */
 void spec_format_size(uint64_t bytes, char out[SPEC_SIZE_STR]);

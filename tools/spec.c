@@ -20,10 +20,11 @@
 
 #define CONTAINER_PREFIX "container."
 #define INIT_PREFIX "init."
+#define VOLUME_PREFIX "volume."
 
 /* The entries the fit checks point at (NULL when a key is absent). */
 struct container_lines {
-	const struct ini_entry *hdr, *cpus, *memory;
+	const struct ini_entry *hdr, *cpus, *memory, *volumes;
 };
 
 struct load_ctx {
@@ -171,6 +172,13 @@ static int set_pids(struct spec *s, struct spec_container *c, const char *v,
 	return spec_parse_pids(v, &c->pids, e);
 }
 
+static int set_volumes(struct spec *s, struct spec_container *c,
+		       const char *v, const struct load_ctx *ctx,
+		       struct lerr *e)
+{
+	return spec_parse_mounts(v, c, e);
+}
+
 static const struct key_handler group_keys[] = {
 	{ "name", set_group_name, false },
 	{ "cpus", set_group_cpus, false },
@@ -190,6 +198,7 @@ static const struct key_handler container_keys[] = {
 	{ "cpus", set_container_cpus, false },
 	{ "memory", set_container_memory, false },
 	{ "pids", set_pids, false },
+	{ "volumes", set_volumes, true },
 	{ NULL, NULL, false },
 };
 
@@ -361,6 +370,8 @@ static int load_container(struct spec *s, dictionary *d,
 			lines->cpus = found[i];
 		else if (container_keys[i].set == set_container_memory)
 			lines->memory = found[i];
+		else if (container_keys[i].set == set_volumes)
+			lines->volumes = found[i];
 	}
 	return 0;
 }
@@ -396,6 +407,23 @@ static int check_fit(const struct spec *s, const struct load_ctx *ctx,
 				       l->memory->line, l->hdr->name,
 				       l->memory->value, b, g, r);
 		}
+	}
+	return 0;
+}
+
+/* Every mounted volume is declared (sections come in any order). */
+static int resolve_mounts(struct spec *s, const struct load_ctx *ctx,
+			  struct lerr *e)
+{
+	for (size_t i = 0; i < s->nr_containers; i++) {
+		const struct container_lines *l = &ctx->lines[i];
+		struct lerr why = { 0 };
+		int r = spec_mounts_resolve(s, &s->containers[i], &why);
+
+		if (r < 0)
+			return at_line(e, -r, ctx, "%u: [%s] volumes: %s",
+				       l->volumes->line, l->hdr->name,
+				       why.msg);
 	}
 	return 0;
 }
@@ -494,10 +522,15 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 		} else if (strncmp(hdr->section, INIT_PREFIX,
 				   strlen(INIT_PREFIX)) == 0) {
 			r = load_container(s, d, hdr, true, ctx, e);
+		} else if (strncmp(hdr->section, VOLUME_PREFIX,
+				   strlen(VOLUME_PREFIX)) == 0) {
+			r = spec_load_volume(s, &ctx->scan, hdr, path,
+					     ctx->dir, e);
 		} else {
 			r = at_line(e, EINVAL, ctx,
 				    "%u: unknown section [%s] (want [group], "
-				    "[container.NAME] or [init.NAME])",
+				    "[container.NAME], [init.NAME] or "
+				    "[volume.NAME])",
 				    hdr->line, hdr->name);
 		}
 		if (r < 0)
@@ -508,6 +541,9 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 	if (!apps)
 		return lerr_fail(e, EINVAL, "%s: no [container.NAME] section",
 				 path);
+	r = resolve_mounts(s, ctx, e);
+	if (r < 0)
+		return r;
 	return check_fit(s, ctx, e);
 }
 
@@ -642,7 +678,9 @@ void spec_free(struct spec *s)
 		spec_probe_free(&c->readiness);
 		free(c->workdir);
 		free(c->user);
+		spec_mounts_free(c);
 	}
 	free(s->containers);
+	spec_volumes_free(s);
 	memset(s, 0, sizeof(*s));
 }

@@ -26,7 +26,11 @@
  *                    500ms, 2m), -failures, -successes (counts),
  *                    user, cpus (0.001 up to the group's cpus), memory
  *                    (4M or more; all containers' memory together at most
- *                    the group's less SPEC_GUEST_RESERVE), pids (1..4194304)
+ *                    the group's less SPEC_GUEST_RESERVE), pids (1..4194304),
+ *                    volumes (NAME:/path[:ro|:rw], ...; see spec-volumes.c)
+ * [volume.NAME]      0..SPEC_MAX_VOLUMES of them, NAME as the group name;
+ *                    type (emptydir | secret | persistent | gitrepo) and
+ *                    its options (spec-volumes.c)
  */
 #ifndef LIGHTER_TOOLS_SPEC_H
 #define LIGHTER_TOOLS_SPEC_H
@@ -54,6 +58,16 @@
 #define SPEC_ENV_MAX 4096
 #define SPEC_FILE_MAX (1U << 20)
 
+#define SPEC_MAX_VOLUMES 16
+#define SPEC_MAX_MOUNTS 16	    /* per container */
+#define SPEC_MAX_PERSISTENT 8	    /* lighter-vmm's drive limit */
+#define SPEC_MAX_SECRET_ITEMS 64    /* files of one secret volume */
+#define SPEC_SECRET_MAX (256U << 10) /* bytes of one secret file */
+#define SPEC_EMPTYDIR_MIN (1ULL << 20)
+#define SPEC_PERSISTENT_MIN (16ULL << 20)
+#define SPEC_PERSISTENT_MAX (1ULL << 40)
+#define SPEC_PERSISTENT_DEFAULT (1ULL << 30)
+
 enum spec_restart {
 	SPEC_RESTART_NEVER = 0,
 	SPEC_RESTART_ON_FAILURE,
@@ -73,6 +87,42 @@ struct spec_probe {
 	uint32_t failures, successes;		  /* 3, 1 */
 };
 
+enum spec_volume_type {
+	SPEC_VOLUME_EMPTYDIR,
+	SPEC_VOLUME_SECRET,
+	SPEC_VOLUME_PERSISTENT,
+	SPEC_VOLUME_GITREPO,
+};
+
+/* One file of a secret volume: inline (data, decoded from base64) or a
+ * host file (path, absolute; read only when the group starts). */
+struct spec_secret_item {
+	char *name; /* file name in the volume */
+	char *path; /* NULL for inline data */
+	unsigned char *data;
+	size_t len;
+};
+
+struct spec_volume {
+	char name[SPEC_NAME_MAX + 1];
+	enum spec_volume_type type;
+	unsigned int line;   /* of its section header */
+	uint64_t size_bytes; /* emptydir: 0 = tmpfs' default; persistent */
+	unsigned int mode;   /* secret files' mode, default 0400 */
+	struct spec_secret_item *items; /* secret: 1..SPEC_MAX_SECRET_ITEMS */
+	size_t nr_items;
+	char *repository; /* gitrepo: a path (absolute here) or a URL */
+	char *revision;	  /* gitrepo: NULL = the remote's HEAD */
+	char *directory;  /* gitrepo: "." or a relative path */
+};
+
+/* A volume mounted in a container. */
+struct spec_mount {
+	char *volume; /* a [volume.NAME] of the group */
+	char *path;   /* absolute, clean */
+	bool readonly;
+};
+
 struct spec_container {
 	char name[SPEC_NAME_MAX + 1];
 	char *image;            /* the reference as written */
@@ -89,6 +139,8 @@ struct spec_container {
 	unsigned int millicpus; /* 0: no limit of its own */
 	uint64_t mem_bytes;     /* 0: no limit of its own */
 	uint32_t pids;          /* 0: no limit */
+	struct spec_mount *mounts; /* in the order written */
+	size_t nr_mounts;
 };
 
 struct spec {
@@ -98,6 +150,8 @@ struct spec {
 	enum spec_restart restart;
 	struct spec_container *containers; /* in file order */
 	size_t nr_containers;
+	struct spec_volume *volumes; /* in file order */
+	size_t nr_volumes;
 };
 
 /* Read and check a group spec file.  Returns 0, or -errno with e filled
@@ -120,6 +174,20 @@ int spec_from_args(struct spec *s, const char *name, const char *image,
 void spec_free(struct spec *s);
 
 const char *spec_restart_name(enum spec_restart r);
+
+/* "emptydir", "secret", "persistent", "gitrepo". */
+const char *spec_volume_type_name(enum spec_volume_type t);
+
+/* The volume of that name, or NULL. */
+const struct spec_volume *spec_volume_find(const struct spec *s,
+					   const char *name);
+
+/* The bytes of a secret file: a copy of the inline data, or the host
+ * file read (at most SPEC_SECRET_MAX bytes, a regular file).  Errors
+ * name the volume, the file and the host path. */
+int spec_secret_read(const struct spec_volume *v,
+		     const struct spec_secret_item *it, unsigned char **data,
+		     size_t *len, struct lerr *e);
 
 /* Shell-like words (see spec-words.c) into a NULL-terminated vector
  * (empty for a blank string).  -EINVAL with e saying why (unterminated

@@ -1,7 +1,7 @@
 /* vmm-launch.c - lighter-vmm for one group: command line, spawn, and the
  * reason it ended (see vmm-launch.h).  The flags are lighter-vmm's own
  * (vmm/config.c): --cpus, --memory (bytes), --vsock-uds, --vsock-cid,
- * --console FILE, --cmdline. */
+ * --console FILE, --cmdline, --drive path=FILE,id=SERIAL. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -48,6 +48,12 @@ void vmm_build_argv(const struct vmm_params *p, struct vmm_argv_bufs *bufs,
 	argv[i++] = p->console;
 	argv[i++] = "--cmdline";
 	argv[i++] = VMM_CMDLINE;
+	for (size_t k = 0; k < p->nr_drives && k < VMM_MAX_DRIVES; k++) {
+		snprintf(bufs->drives[k], sizeof(bufs->drives[k]),
+			 "path=%s,id=%s", p->drive_paths[k], p->drive_ids[k]);
+		argv[i++] = "--drive";
+		argv[i++] = bufs->drives[k];
+	}
 	argv[i] = NULL;
 }
 

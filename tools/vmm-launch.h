@@ -13,7 +13,8 @@
 
 #define VMM_CMDLINE "console=ttyS0 quiet panic=-1 reboot=t"
 #define VMM_VSOCK_CID 3
-#define VMM_ARGV_MAX 24
+#define VMM_MAX_DRIVES 8 /* lighter-vmm's own limit */
+#define VMM_ARGV_MAX (24 + 2 * VMM_MAX_DRIVES)
 
 struct vmm_params {
 	const char *vmm, *kernel, *initrd;
@@ -21,12 +22,18 @@ struct vmm_params {
 	uint64_t mem_bytes;
 	const char *vsock_uds; /* the socket, relative to the group dir */
 	const char *console;   /* the console log file */
+	/* read-write disks (virtio-blk): a path without ',' each, and
+	 * the serial the guest finds it by */
+	size_t nr_drives;
+	const char *drive_paths[VMM_MAX_DRIVES];
+	const char *drive_ids[VMM_MAX_DRIVES];
 };
 
 /* argv for lighter-vmm into argv[VMM_ARGV_MAX] (pointing into p and into
  * bufs, which must live as long as argv). */
 struct vmm_argv_bufs {
 	char cpus[16], memory[32], cid[16];
+	char drives[VMM_MAX_DRIVES][4200];
 };
 void vmm_build_argv(const struct vmm_params *p, struct vmm_argv_bufs *bufs,
 		    const char **argv);

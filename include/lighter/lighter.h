@@ -260,6 +260,39 @@ int lighter_group_load(const struct lighter_paths *p, const char *name,
 int lighter_group_list(const struct lighter_paths *p, char ***names,
 		       size_t *n, struct lerr *e);
 
+/* ---- exec ---- */
+
+struct lighter_exec_opts {
+	const char *container;
+	const char *const *argv; /* NULL-terminated, at least argv[0] */
+	bool tty;		 /* a pty in the guest */
+	bool interactive;	 /* in_fd feeds the process's stdin */
+	int in_fd, out_fd, err_fd; /* with tty, everything goes to out_fd */
+	/* Readable when the terminal's size changed (a signalfd for
+	 * SIGWINCH or a self-pipe the caller owns; drained here), or -1. */
+	int winch_fd;
+	/* A terminal whose size (TIOCGWINSZ) the pty takes at the start and
+	 * after each winch_fd wake-up, or -1. */
+	int size_fd;
+};
+
+struct lighter_exec_result {
+	int exit_code;	 /* 0..255: the shell's (128 + signal when killed) */
+	int signal;	 /* the signal that ended it, 0 if none */
+	char error[512]; /* why the command could not run (exit code 126,
+			    127 or 125), "" when it ran */
+};
+
+/* Run argv in a running container of the group (its namespaces, cgroup,
+ * environment, user and working directory) and relay its stdio until it
+ * ends: 0 with the result (a command that could not be run is a result
+ * too: res->error says why), or -errno with e when nothing ran (the group
+ * or container is not running, no such container, the connection broke).
+ * Terminal modes are the caller's business. */
+int lighter_group_exec(const struct lighter_paths *p, const char *name,
+		       const struct lighter_exec_opts *o,
+		       struct lighter_exec_result *res, struct lerr *e);
+
 /* ---- logs ---- */
 
 /* With more than one container shown, each line starts "NAME | ". */
@@ -269,6 +302,9 @@ struct lighter_log_opts {
 	bool timestamps;       /* prefix each line with its RFC 3339 time */
 	long tail;	       /* the last N lines of each container; < 0 all */
 	int out_fd, err_fd;    /* stdout and stderr lines go here */
+	/* With follow and container: stop once that container has exited
+	 * for good, not only when the group ends (attach). */
+	bool until_container_exits;
 	/* Called (on the following thread) for SIGINT and SIGTERM while
 	 * following; NULL leaves them alone. */
 	void (*on_signal)(int sig, void *arg);

@@ -224,6 +224,8 @@ static void check_frame(const struct proto_frame *f, struct layer_state *ls)
 		    proto_layer_done_to_json, NO_FREE);
 		TRY(struct proto_started, proto_started_from_json,
 		    proto_started_to_json, NO_FREE);
+		TRY(struct proto_stats, proto_stats_from_json,
+		    proto_stats_to_json, NO_FREE);
 		break;
 	case PROTO_SPEC:
 		TRY(struct proto_group, proto_group_from_json,
@@ -244,6 +246,22 @@ static void check_frame(const struct proto_frame *f, struct layer_state *ls)
 	case PROTO_SIGNAL:
 		TRY(struct proto_signal, proto_signal_from_json,
 		    proto_signal_to_json, NO_FREE);
+		break;
+	case PROTO_SECRET:
+		TRY(struct proto_secret, proto_secret_from_json,
+		    proto_secret_to_json, proto_secret_free);
+		break;
+	case PROTO_EXEC:
+		TRY(struct proto_exec, proto_exec_from_json, proto_exec_to_json,
+		    proto_exec_free);
+		break;
+	case PROTO_EXEC_RESIZE:
+		TRY(struct proto_exec_resize, proto_exec_resize_from_json,
+		    proto_exec_resize_to_json, NO_FREE);
+		break;
+	case PROTO_EXEC_EXIT:
+		TRY(struct proto_exec_exit, proto_exec_exit_from_json,
+		    proto_exec_exit_to_json, proto_exec_exit_free);
 		break;
 	default:
 		rc = proto_empty_from_json(f->h.type, body, &e);

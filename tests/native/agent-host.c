@@ -49,8 +49,9 @@ static void child_log(const char *fmt, ...)
 
 static void make_layer(struct agent_child *ag)
 {
-	static const char *const extra[] = {"seq",  "true",  "false", "kill",
-					    "wc",   "httpd", "mkdir"};
+	static const char *const extra[] = {"seq",  "true", "false", "kill",
+					    "wc",   "stty", "tty",	"httpd",
+					    "mkdir"};
 	char image[PATH_MAX], link[PATH_MAX];
 	struct ldigest d;
 	uint8_t buf[65536];
@@ -89,22 +90,32 @@ static void make_layer(struct agent_child *ag)
 	ldigest_final(&d, ag->diff_id);
 }
 
-void agent_start(struct agent_child *ag, uint32_t idle_ms)
+static int listen_at(const char *path)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	int lfd;
+
+	cr_assert_lt(strlen(path), sizeof(addr.sun_path));
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(lfd, 0);
+	cr_assert_eq(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0,
+		     "bind %s: %s", path, strerror(errno));
+	cr_assert_eq(listen(lfd, 8), 0);
+	return lfd;
+}
+
+void agent_start(struct agent_child *ag, uint32_t idle_ms)
+{
+	int lfd, xfd;
 
 	memset(ag, 0, sizeof(*ag));
 	make_layer(ag);
 	native_path(ag->run_dir, sizeof(ag->run_dir), "run");
 	native_path(ag->sock, sizeof(ag->sock), "agent.sock");
-	cr_assert_lt(strlen(ag->sock), sizeof(addr.sun_path));
-	memcpy(addr.sun_path, ag->sock, strlen(ag->sock) + 1);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	cr_assert_geq(lfd, 0);
-	cr_assert_eq(bind(lfd, (struct sockaddr *)&addr, sizeof(addr)), 0,
-		     "bind %s: %s", ag->sock, strerror(errno));
-	cr_assert_eq(listen(lfd, 8), 0);
+	native_path(ag->exec_sock, sizeof(ag->exec_sock), "exec.sock");
+	lfd = listen_at(ag->sock);
+	xfd = listen_at(ag->exec_sock);
 	cr_assert_eq(unshare(CLONE_NEWPID), 0, "unshare(CLONE_NEWPID): %s",
 		     strerror(errno));
 	fflush(NULL);
@@ -114,6 +125,7 @@ void agent_start(struct agent_child *ag, uint32_t idle_ms)
 		struct serve_config cfg = {
 		    .listen_fd = lfd,
 		    .conn_fd = -1,
+		    .exec_listen_fd = xfd,
 		    .run_dir = ag->run_dir,
 		    .dns = "10.0.2.3",
 		    .idle_poweroff_ms = idle_ms,
@@ -127,6 +139,7 @@ void agent_start(struct agent_child *ag, uint32_t idle_ms)
 		_exit(r < 0 ? 2 : 0);
 	}
 	close(lfd);
+	close(xfd);
 }
 
 int agent_wait(struct agent_child *ag, int timeout_ms)
@@ -343,7 +356,7 @@ static bool pump(struct host *h, uint64_t end, const char *waiting_for)
 	if (r == 0)
 		return false;
 	if (f.h.type == PROTO_OK || f.h.type == PROTO_ERROR ||
-	    f.h.type == PROTO_HELLO) {
+	    f.h.type == PROTO_HELLO || f.h.type == PROTO_EXEC_EXIT) {
 		struct lerr e = {0};
 		json_t *j = NULL;
 

@@ -23,7 +23,8 @@
 
 struct agent_child {
 	pid_t pid;
-	char sock[4096]; /* its listening Unix socket */
+	char sock[4096];      /* its listening Unix socket */
+	char exec_sock[4096]; /* the exec port's */
 	char run_dir[4096];
 	char layer[4096]; /* the busybox layer (tar) */
 	char diff_id[LDIGEST_STR_LEN];
@@ -31,7 +32,7 @@ struct agent_child {
 };
 
 /* In the scratch directory (native.h): the test image as a tar layer with
- * extra applets (seq, true, false, kill, wc), its diff_id, then the agent in a
+ * extra applets (seq, true, false, kill, wc, stty, tty), its diff_id, then the agent in a
  * child (PID 1 of a new PID namespace) listening on a Unix socket, with
  * no cgroups and the given idle power-off delay (0: the default).  Call
  * once per test (a PID namespace whose init died takes no new process). */
@@ -89,8 +90,8 @@ void host_send_raw(struct host *h, uint16_t type, uint32_t id, const void *data,
  * connection, -ETIMEDOUT.  OUTPUT and EVENT frames are recorded (and
  * returned too). */
 int host_next(struct host *h, struct proto_frame *f, int timeout_ms);
-/* Wait for the reply to id (recording what comes before it); asserts it
- * comes.  Its type in *type; its body (caller's to json_decref). */
+/* Wait for the reply to id (OK, ERROR, HELLO or EXEC_EXIT; recording
+ * what comes before it); asserts it comes.  Its type in *type; its body (caller's to json_decref). */
 json_t *host_reply(struct host *h, uint32_t id, uint16_t *type);
 /* Asserts an OK reply; its body, caller's. */
 json_t *host_ok(struct host *h, uint32_t id);

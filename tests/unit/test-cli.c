@@ -106,6 +106,18 @@ static void describe(const struct cli *c, char *buf, size_t n)
 		add(buf, n, " bench-image=%s", c->bench_image);
 	if (c->qemu)
 		add(buf, n, "%s", " qemu");
+	if (c->volume_cmd) {
+		add(buf, n, " volume=%s", c->volume_cmd);
+		add_vec(buf, n, "names", (const char *const *)c->volumes);
+	}
+	if (c->interactive)
+		add(buf, n, "%s", " interactive");
+	if (c->tty)
+		add(buf, n, "%s", " tty");
+	if (c->no_stream)
+		add(buf, n, "%s", " no-stream");
+	if (c->prometheus)
+		add(buf, n, "%s", " prometheus");
 	if (c->cmd == CLI_HELP && c->help_topic)
 		add(buf, n, " topic=%s", cli_command_name(c->help_topic));
 }
@@ -242,6 +254,37 @@ static const struct cli_case cases[] = {
 	{ ARGV("logs", "--tail", "x", "a"),
 	  "error: logs: --tail: \"x\" is not a whole number" },
 
+	/* exec */
+	{ ARGV("exec", "web", "app", "ls", "-l"),
+	  "exec argv=[ls,-l] group=web container=app" },
+	{ ARGV("exec", "-it", "web", "app", "--", "sh", "-c", "x"),
+	  "exec argv=[sh,-c,x] group=web container=app interactive tty" },
+	{ ARGV("exec", "--tty", "web", "app", "sh", "-i"),
+	  "exec argv=[sh,-i] group=web container=app tty" },
+	{ ARGV("exec", "web", "app"),
+	  "error: exec: takes GROUP CONTAINER [--] COMMAND [ARG...]" },
+	{ ARGV("exec", "web", "app", "--"),
+	  "error: exec: takes GROUP CONTAINER [--] COMMAND [ARG...]" },
+	{ ARGV("exec", "-x", "web", "app", "ls"),
+	  "error: exec: unknown option \"-x\"" },
+
+	/* attach */
+	{ ARGV("attach", "web"), "attach group=web" },
+	{ ARGV("attach", "web", "app"), "attach group=web container=app" },
+	{ ARGV("attach"), "error: attach: takes GROUP [CONTAINER]" },
+
+	/* stats */
+	{ ARGV("stats"), "stats" },
+	{ ARGV("stats", "--no-stream", "web"), "stats group=web no-stream" },
+	{ ARGV("stats", "--format", "prometheus"), "stats prometheus" },
+	{ ARGV("stats", "--format=json", "--no-stream"),
+	  "stats json no-stream" },
+	{ ARGV("stats", "--format", "yaml"),
+	  "error: stats: --format: \"yaml\": json, prometheus or table" },
+	{ ARGV("stats", "a", "b"), "error: stats: takes at most one GROUP" },
+	{ ARGV("ps", "--format", "prometheus"),
+	  "error: ps: --format: \"prometheus\": json or table" },
+
 	/* bench */
 	{ ARGV("bench", "cold-start"), "bench bench=cold-start" },
 	{ ARGV("bench", "cold-start", "-n", "3", "--image", "oci:bb", "--qemu"),
@@ -253,6 +296,20 @@ static const struct cli_case cases[] = {
 	  "error: bench: the only benchmark is \"cold-start\"" },
 	{ ARGV("bench", "cold-start", "-n", "0"),
 	  "error: bench: -n: \"0\" is out of range (1..1000)" },
+	/* volume */
+	{ ARGV("volume", "ls"), "volume volume=ls names=[]" },
+	{ ARGV("volume", "inspect", "db", "cache"),
+	  "volume volume=inspect names=[db,cache]" },
+	{ ARGV("volume", "rm", "db"), "volume volume=rm names=[db]" },
+	{ ARGV("volume", "--help"), "volume help" },
+	{ ARGV("help", "volume"), "help topic=volume" },
+	{ ARGV("volume"),
+	  "error: volume: takes ls, inspect NAME... or rm NAME..." },
+	{ ARGV("volume", "create", "x"),
+	  "error: volume: takes ls, inspect NAME... or rm NAME..." },
+	{ ARGV("volume", "ls", "x"),
+	  "error: volume ls: takes no arguments (\"x\")" },
+	{ ARGV("volume", "rm"), "error: volume rm: needs at least one NAME" },
 };
 
 Test(cli, table)

@@ -265,7 +265,7 @@ static const struct spec_edit spec_edits[] = {
 	{ -1, "containers", "[]", EINVAL,
 	  "SPEC: containers: 0 entries, at least 1 needed" },
 	{ -1, "containers", NULL, EINVAL, "SPEC: containers: missing" },
-	{ -1, "volumes", "[]", EINVAL, "SPEC: volumes: unknown field" },
+	{ -1, "devices", "[]", EINVAL, "SPEC: devices: unknown field" },
 	{ 0, "init", "1", EINVAL, "SPEC: containers[0].init: not a boolean" },
 	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"http_port\":80}, {\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"exec\":[\"true\"]}]", EINVAL,
 	  "SPEC: containers[0].probes[1].kind: \"liveness\" already used by "

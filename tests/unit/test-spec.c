@@ -253,7 +253,8 @@ Test(spec, invalid_files)
 		{ G "cmd = " X256 X256 X256 X256 "\n", "3: input line too long" },
 		{ "name = g\n" G C, "1: key \"name\" outside any section" },
 		{ G C "[volumes]\n", "5: unknown section [volumes] (want [group], "
-				     "[container.NAME] or [init.NAME])" },
+				     "[container.NAME], [init.NAME] or "
+				     "[volume.NAME])" },
 		{ G C "[group]\ncpus = 2\n",
 		  "5: [group]: duplicate section (first at line 1)" },
 		{ G "name = h\n" C, "3: [group] name: duplicate key (first at "
