@@ -9,6 +9,7 @@
  *                HELLO, SPEC, SIGNAL, STOP, POWEROFF;
  *   layers.c     LAYER/DATA/LAYER_END: blob files and unpacking;
  *   supervise.c  containers: start, reap, exit events, restart, stop;
+ *   inits.c      init containers: their order, then the others;
  *   restart.c    RESTART: every container but the inits, in place;
  *   probe.c      liveness and readiness probes;
  *   output.c     container stdout/stderr pipes to OUTPUT frames;
@@ -230,6 +231,16 @@ void supervise_event(struct agent *a, struct ctr *c,
 		     enum proto_event_kind kind);
 /* cgroup.kill and SIGKILL to c's init. */
 void supervise_kill(struct agent *a, struct ctr *c);
+/* c's last run did not end with exit code 0 (or could not start). */
+bool supervise_failed(const struct ctr *c);
+
+/* ---- inits.c ---- */
+
+/* The SPEC has init containers. */
+bool supervise_has_init(const struct agent *a);
+/* An init is done: start the next init, or the others, or (after a failed
+ * init) mark them DONE without running. */
+void supervise_start_next(struct agent *a);
 
 /* ---- probe.c ---- */
 

@@ -22,8 +22,8 @@
  * ACI maps the group's policy onto inits (always and on-failure:
  * on-failure; never: never); an init that fails for good leaves the other
  * containers IDLE, then DONE without ever running ("skipped"), and the
- * group ends with the init's status.  RESTART (restart.c) restarts the
- * other containers in place. */
+ * group ends with the init's status (the order: inits.c).  RESTART
+ * (restart.c) restarts the other containers in place. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,8 +41,6 @@
 #define RESTART_BACKOFF_MIN_MS 100
 #define RESTART_BACKOFF_MAX_MS 10000
 #define RESTART_RESET_MS 10000
-
-static void start_next(struct agent *a);
 
 static int ctr_index(struct agent *a, const struct ctr *c)
 {
@@ -242,7 +240,7 @@ int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 	return 0;
 }
 
-static bool ctr_failed(const struct ctr *c)
+bool supervise_failed(const struct ctr *c)
 {
 	if (c->spawn_failed)
 		return true;
@@ -256,12 +254,13 @@ static bool restarts(const struct agent *a, const struct ctr *c)
 	/* ACI: an init container restarts on failure under "always" and
 	 * "on-failure", never under "never" */
 	if (c->spec->init)
-		return a->spec.restart != PROTO_RESTART_NEVER && ctr_failed(c);
+		return a->spec.restart != PROTO_RESTART_NEVER &&
+		       supervise_failed(c);
 	switch (a->spec.restart) {
 	case PROTO_RESTART_ALWAYS:
 		return true;
 	case PROTO_RESTART_ON_FAILURE:
-		return ctr_failed(c);
+		return supervise_failed(c);
 	case PROTO_RESTART_NEVER:
 	default:
 		return false;
@@ -282,7 +281,7 @@ static void group_event(struct agent *a)
 	for (i = 0; i < a->n_ctrs; i++) {
 		const struct ctr *c = &a->ctrs[i];
 
-		if (!ctr_failed(c))
+		if (!supervise_failed(c))
 			continue;
 		if (!c->spawn_failed && WIFSIGNALED(c->wstatus)) {
 			ev.has = PROTO_EV_SIGNAL;
@@ -317,64 +316,6 @@ static void check_group(struct agent *a)
 	serve_group_exited(a);
 }
 
-/* The first init (SPEC order) that has not exited 0, or NULL. */
-static struct ctr *pending_init(struct agent *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n_ctrs; i++) {
-		struct ctr *c = &a->ctrs[i];
-
-		if (c->spec->init && (c->state != CTR_DONE || ctr_failed(c)))
-			return c;
-	}
-	return NULL;
-}
-
-static bool has_init(const struct agent *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->spec.n_containers; i++)
-		if (a->spec.containers[i].init)
-			return true;
-	return false;
-}
-
-/* What is due once an init ended for good: the next init, else every
- * other container; after a failed init, nothing ever (the rest are
- * skipped). */
-static void start_next(struct agent *a)
-{
-	struct ctr *init = pending_init(a);
-	struct lerr e = {0};
-	size_t i;
-
-	if (a->stopping)
-		return;
-	if (init && init->state == CTR_IDLE) {
-		if (supervise_spawn(a, init, &e) < 0)
-			supervise_maybe_exited(a, init);
-		return;
-	}
-	if (init && init->state != CTR_DONE)
-		return; /* running, or waiting to run again */
-	for (i = 0; i < a->n_ctrs; i++) {
-		struct ctr *c = &a->ctrs[i];
-
-		if (c->state != CTR_IDLE)
-			continue;
-		if (init) {
-			c->skipped = true;
-			c->state = CTR_DONE;
-			continue;
-		}
-		memset(&e, 0, sizeof(e));
-		if (supervise_spawn(a, c, &e) < 0)
-			supervise_maybe_exited(a, c);
-	}
-}
-
 void supervise_maybe_exited(struct agent *a, struct ctr *c)
 {
 	uint64_t ran_ms;
@@ -393,7 +334,7 @@ void supervise_maybe_exited(struct agent *a, struct ctr *c)
 	if (!restarts(a, c)) {
 		c->state = CTR_DONE;
 		if (c->spec->init)
-			start_next(a);
+			supervise_start_next(a);
 		check_group(a);
 		return;
 	}
@@ -543,11 +484,11 @@ void supervise_start(struct agent *a, uint32_t id)
 
 	a->started = true;
 	a->n_ctrs = a->spec.n_containers;
-	init = has_init(a);
+	init = supervise_has_init(a);
 	for (i = 0; i < a->n_ctrs; i++) {
 		struct ctr *c = &a->ctrs[i];
 
-		/* with inits, only the first starts now (start_next()) */
+		/* with inits, only the first starts now (inits.c) */
 		if (init && (!c->spec->init || st.n || first.code))
 			continue;
 		memset(&e, 0, sizeof(e));
