@@ -486,8 +486,14 @@ static bool member_set(const struct pj_msg *m, const struct pj_field *f,
 		return *(char *const *)p != NULL;
 	if (f->type == PJ_CHARS)
 		return ((const char *)p)[0] != '\0';
-	if (f->type == PJ_OBJECTS) /* optional lists: absent when empty */
+	if (f->type == PJ_BOOL)
+		return *(const bool *)p; /* an optional flag: put when true */
+	if (f->type == PJ_STRV)
+		return *(char *const *)p != NULL;
+	if (f->type == PJ_OBJECTS)
 		return *count_of(msg, f) > 0;
+	if (f->type == PJ_INT || f->type == PJ_UINT)
+		return load_int(p, f) != 0;
 	return true;
 }
 

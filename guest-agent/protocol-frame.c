@@ -45,6 +45,7 @@ static const struct type_info types[PROTO_TYPE_MAX + 1] = {
 	[PROTO_STOP] = { "STOP", true, 0, ID_NONZERO },
 	[PROTO_POWEROFF] = { "POWEROFF", true, 0, ID_NONZERO },
 	[PROTO_SIGNAL] = { "SIGNAL", true, 0, ID_NONZERO },
+	[PROTO_RESTART] = { "RESTART", true, 0, ID_NONZERO },
 	[PROTO_SECRET] = { "SECRET", true, 0, ID_NONZERO },
 	[PROTO_EXEC] = { "EXEC", true, 0, ID_NONZERO },
 	[PROTO_EXEC_INPUT] = { "EXEC_INPUT", false, 0, ID_NONZERO },

@@ -227,6 +227,9 @@ static const char *const event_names[] = {
 	[PROTO_EVENT_EXITED] = "exited",
 	[PROTO_EVENT_RESTARTING] = "restarting",
 	[PROTO_EVENT_GROUP_EXITED] = "group-exited",
+	[PROTO_EVENT_KILLING] = "killing",
+	[PROTO_EVENT_UNHEALTHY] = "unhealthy",
+	[PROTO_EVENT_READINESS] = "readiness",
 };
 
 #define N_EVENT (sizeof(event_names) / sizeof(event_names[0]))
@@ -240,7 +243,8 @@ const char *proto_event_kind_name(enum proto_event_kind k)
 
 static const struct pj_syntax event_syntax = {
 	.before = "unknown event ",
-	.after = " (started, exited, restarting, group-exited)",
+	.after = " (started, exited, restarting, group-exited, killing, "
+		 "unhealthy, readiness)",
 	.quote = 48,
 };
 
@@ -278,6 +282,10 @@ static const struct pj_field event_fields[] = {
 	  .optional = true, .has = PROTO_EV_RESTART_COUNT },
 	{ .key = "error", .type = PJ_STR, PJ_AT(struct proto_event, error),
 	  .min = 1, .max = PROTO_STRING_MAX, .optional = true },
+	{ .key = "reason", .type = PJ_STR, PJ_AT(struct proto_event, reason),
+	  .min = 1, .max = PROTO_STRING_MAX, .optional = true },
+	{ .key = "ready", .type = PJ_BOOL, PJ_AT(struct proto_event, ready),
+	  .optional = true, .has = PROTO_EV_READY },
 	{ .key = NULL },
 };
 
@@ -328,6 +336,25 @@ int proto_stop_from_json(const json_t *body, struct proto_stop *out,
 int proto_stop_to_json(const struct proto_stop *s, json_t **out, struct lerr *e)
 {
 	return pj_encode(&stop_msg, s, out, e);
+}
+
+/* RESTART carries what STOP does, under its own name in messages. */
+static const struct pj_msg restart_msg = {
+	.name = "RESTART",
+	.size = sizeof(struct proto_stop),
+	.fields = stop_fields,
+};
+
+int proto_restart_from_json(const json_t *body, struct proto_stop *out,
+			    struct lerr *e)
+{
+	return pj_decode(&restart_msg, body, out, e);
+}
+
+int proto_restart_to_json(const struct proto_stop *s, json_t **out,
+			  struct lerr *e)
+{
+	return pj_encode(&restart_msg, s, out, e);
 }
 
 static const struct pj_field signal_fields[] = {

@@ -76,6 +76,65 @@ static const struct pj_syntax restart_syntax = {
 	.quote = 48,
 };
 
+static bool probe_kind_valid(const char *s)
+{
+	return strcmp(s, "liveness") == 0 || strcmp(s, "readiness") == 0;
+}
+
+static const struct pj_syntax probe_kind_syntax = {
+	.valid = probe_kind_valid,
+	.before = "",
+	.after = " is not liveness or readiness",
+	.quote = 48,
+};
+
+static const char *http_forbidden(const void *msg)
+{
+	const struct proto_probe *p = msg;
+
+	return p->exec ? "with exec" : NULL;
+}
+
+static const char *path_forbidden(const void *msg)
+{
+	const struct proto_probe *p = msg;
+
+	return p->http_port ? NULL : "without http_port";
+}
+
+#define PR struct proto_probe
+
+static const struct pj_field probe_fields[] = {
+	{ .key = "kind", .type = PJ_CHARS, PJ_AT(PR, kind),
+	  .max = PROTO_STRING_MAX, .syntax = &probe_kind_syntax },
+	{ .key = "exec", .type = PJ_STRV, PJ_AT(PR, exec),
+	  .count_off = offsetof(PR, n_exec), .min = 1, .max = PROTO_MAX_ARGS,
+	  .optional = true, .first_empty = "empty (the program to run)" },
+	{ .key = "http_port", .type = PJ_UINT, PJ_AT(PR, http_port), .min = 1,
+	  .max = 65535, .forbidden = http_forbidden },
+	{ .key = "http_path", .type = PJ_STR, PJ_AT(PR, http_path), .min = 1,
+	  .max = PROTO_STRING_MAX, .optional = true, .syntax = &workdir_syntax,
+	  .forbidden = path_forbidden },
+	{ .key = "delay_ms", .type = PJ_UINT, PJ_AT(PR, delay_ms),
+	  .max = PROTO_PROBE_MS_MAX },
+	{ .key = "period_ms", .type = PJ_UINT, PJ_AT(PR, period_ms), .min = 1,
+	  .max = PROTO_PROBE_MS_MAX },
+	{ .key = "timeout_ms", .type = PJ_UINT, PJ_AT(PR, timeout_ms),
+	  .min = 1, .max = PROTO_PROBE_MS_MAX },
+	{ .key = "failures", .type = PJ_UINT, PJ_AT(PR, failures), .min = 1,
+	  .max = PROTO_PROBE_COUNT_MAX },
+	{ .key = "successes", .type = PJ_UINT, PJ_AT(PR, successes), .min = 1,
+	  .max = PROTO_PROBE_COUNT_MAX },
+	{ .key = NULL },
+};
+
+#undef PR
+
+static const struct pj_msg probe_msg = {
+	.size = sizeof(struct proto_probe),
+	.fields = probe_fields,
+};
+
 #define CT struct proto_container
 
 static const struct pj_field container_fields[] = {
@@ -97,6 +156,10 @@ static const struct pj_field container_fields[] = {
 	  .max = INT64_MAX },
 	{ .key = "pids_max", .type = PJ_UINT, PJ_AT(CT, pids_max),
 	  .max = PROTO_PID_MAX },
+	{ .key = "init", .type = PJ_BOOL, PJ_AT(CT, init), .optional = true },
+	{ .key = "probes", .type = PJ_OBJECTS, PJ_AT(CT, probes),
+	  .count_off = offsetof(CT, n_probes), .max = 2, .elem = &probe_msg,
+	  .optional = true, .unique = "kind" },
 	{ .key = "layers", .type = PJ_STRV, PJ_AT(CT, layers),
 	  .count_off = offsetof(CT, n_layers), .min = 1,
 	  .max = PROTO_MAX_LAYERS, .syntax = &pj_digest_syntax },
@@ -142,16 +205,44 @@ static const struct pj_msg group_msg = {
 	.fields = group_fields,
 };
 
+/* What the tables cannot say: a probe runs exec or GETs a port, a
+ * liveness probe passes on one success, an init has no probes.  -EINVAL
+ * naming the probe, or 0. */
+static int check_probes(const struct proto_group *g, struct lerr *e)
+{
+	for (size_t i = 0; i < g->n_containers; i++) {
+		const struct proto_container *c = &g->containers[i];
+
+		for (size_t k = 0; k < c->n_probes; k++) {
+			const struct proto_probe *p = &c->probes[k];
+			const char *why = NULL;
+
+			if (c->init)
+				why = "an init container has no probes";
+			else if (strcmp(p->kind, "liveness") == 0 &&
+				 p->successes != 1)
+				why = "successes must be 1 for liveness";
+			if (why)
+				return lerr_fail(e, EINVAL,
+						 "SPEC: containers[%zu].probes"
+						 "[%zu]: %s",
+						 i, k, why);
+		}
+	}
+	return 0;
+}
+
 int proto_group_from_json(const json_t *body, struct proto_group *out,
 			  struct lerr *e)
 {
 	int r = pj_decode(&group_msg, body, out, e);
 
-	if (r == 0) {
+	if (r == 0)
 		r = proto_group_check_volumes(out, e);
-		if (r < 0)
-			pj_free(&group_msg, out);
-	}
+	if (r == 0)
+		r = check_probes(out, e);
+	if (r < 0)
+		pj_free(&group_msg, out);
 	return r;
 }
 
@@ -161,12 +252,13 @@ int proto_group_to_json(const struct proto_group *g, json_t **out,
 	/* after the encoder's checks of the counts */
 	int r = pj_encode(&group_msg, g, out, e);
 
-	if (r == 0) {
+	if (r == 0)
 		r = proto_group_check_volumes(g, e);
-		if (r < 0) {
-			json_decref(*out);
-			*out = NULL;
-		}
+	if (r == 0)
+		r = check_probes(g, e);
+	if (r < 0) {
+		json_decref(*out);
+		*out = NULL;
 	}
 	return r;
 }

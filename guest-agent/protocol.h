@@ -65,6 +65,8 @@ enum proto_type {
 	PROTO_STOP = 11,
 	PROTO_POWEROFF = 12,
 	PROTO_SIGNAL = 13,
+	/* 20-29: group life (PROTOCOL.md "Group life") */
+	PROTO_RESTART = 20,
 	PROTO_SECRET = 30,
 	/* exec and stats (PROTOCOL.md "Exec and stats"): on connections to
 	 * PROTO_EXEC_VSOCK_PORT only */
@@ -304,6 +306,28 @@ enum proto_restart {
 	PROTO_RESTART_ALWAYS,
 };
 
+/* A health probe (group life): every period_ms from delay_ms after the
+ * container started, run exec (argv, in the container's namespaces; exit
+ * 0 passes) or GET http://127.0.0.1:http_port/http_path (a status of
+ * 200-399 passes), failing after timeout_ms; `failures` failures in a row
+ * make it fail, `successes` passes in a row make it pass. */
+#define PROTO_PROBE_KIND_MAX 15
+#define PROTO_PROBE_MS_MAX (3600 * 1000)
+#define PROTO_PROBE_COUNT_MAX 1000
+
+struct proto_probe {
+	char kind[PROTO_PROBE_KIND_MAX + 1]; /* "liveness" or "readiness" */
+	char **exec;			     /* 1..PROTO_MAX_ARGS, or NULL */
+	size_t n_exec;
+	uint32_t http_port; /* 1..65535 when exec is NULL */
+	char *http_path;    /* absolute, NULL: "/" */
+	uint32_t delay_ms;  /* 0..PROTO_PROBE_MS_MAX */
+	uint32_t period_ms; /* 1..PROTO_PROBE_MS_MAX */
+	uint32_t timeout_ms;
+	uint32_t failures;  /* 1..PROTO_PROBE_COUNT_MAX */
+	uint32_t successes; /* 1..PROTO_PROBE_COUNT_MAX; 1 for liveness */
+};
+
 enum proto_volume_type {
 	PROTO_VOLUME_EMPTYDIR,
 	PROTO_VOLUME_SECRET,
@@ -340,6 +364,14 @@ struct proto_container {
 	uint64_t cpu_millis;   /* 0 = unlimited, <= PROTO_CPU_MILLIS_MAX */
 	uint64_t memory_bytes; /* 0 = unlimited, <= INT64_MAX */
 	uint64_t pids_max;     /* 0 = unlimited, <= PROTO_PID_MAX */
+	/* An init container: the inits run one at a time in SPEC order,
+	 * each to a zero exit, before any other container starts.  JSON
+	 * "init": true; absent means false. */
+	bool init;
+	/* JSON "probes": [...], at most one of each kind; absent: none.
+	 * Inits have none. */
+	struct proto_probe probes[2];
+	size_t n_probes;
 	char **layers;	       /* 1..PROTO_MAX_LAYERS diff_ids, bottom first */
 	size_t n_layers;
 	struct proto_mount *mounts; /* 0..PROTO_MAX_MOUNTS, paths unique */
@@ -429,6 +461,13 @@ enum proto_event_kind {
 	PROTO_EVENT_EXITED,
 	PROTO_EVENT_RESTARTING,
 	PROTO_EVENT_GROUP_EXITED,
+	/* group life (20-29): the agent kills a container to restart it
+	 * in place (RESTART, a failed liveness probe); "reason" says why */
+	PROTO_EVENT_KILLING,
+	/* a probe attempt failed; "reason" says which and why */
+	PROTO_EVENT_UNHEALTHY,
+	/* the readiness probe's verdict changed: "ready" */
+	PROTO_EVENT_READINESS,
 };
 
 /* Which optional fields an event carries (proto_event.has). */
@@ -437,6 +476,7 @@ enum proto_event_kind {
 #define PROTO_EV_SIGNAL 0x4u
 #define PROTO_EV_OOM_KILLED 0x8u
 #define PROTO_EV_RESTART_COUNT 0x10u
+#define PROTO_EV_READY 0x20u
 
 struct proto_event {
 	enum proto_event_kind kind;
@@ -448,7 +488,9 @@ struct proto_event {
 	int signal;			    /* 1..PROTO_SIGNAL_MAX */
 	bool oom_killed;
 	int64_t restart_count; /* >= 0 */
+	bool ready;	       /* readiness */
 	char *error;	       /* exec failure reason, NULL when absent */
+	char *reason;	       /* killing: why, NULL when absent */
 };
 int proto_event_from_json(const json_t *body, struct proto_event *out,
 			  struct lerr *e);
@@ -498,6 +540,17 @@ int proto_signal_from_json(const json_t *body, struct proto_signal *out,
 			   struct lerr *e);
 int proto_signal_to_json(const struct proto_signal *s, json_t **out,
 			 struct lerr *e);
+
+/* ---- RESTART (20) ---- */
+
+/* Host to agent: {"grace_ms":INT}.  Every container that is not an init
+ * is restarted in place: SIGTERM, SIGKILL after grace_ms, then started
+ * again at once (no back-off), its restart count one higher, whatever
+ * the restart policy.  OK once the signals are sent. */
+int proto_restart_from_json(const json_t *body, struct proto_stop *out,
+			    struct lerr *e);
+int proto_restart_to_json(const struct proto_stop *s, json_t **out,
+			  struct lerr *e);
 
 /* ---- SECRET (30) ---- */
 

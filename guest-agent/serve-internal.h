@@ -9,6 +9,9 @@
  *                HELLO, SPEC, SIGNAL, STOP, POWEROFF;
  *   layers.c     LAYER/DATA/LAYER_END: blob files and unpacking;
  *   supervise.c  containers: start, reap, exit events, restart, stop;
+ *   inits.c      init containers: their order, then the others;
+ *   restart.c    RESTART: every container but the inits, in place;
+ *   probe.c      liveness and readiness probes;
  *   output.c     container stdout/stderr pipes to OUTPUT frames;
  *   volumes.c    the group's volumes: SECRET, mounts made at START.
  *   exec.c       the exec port's connections: exec sessions and STATS;
@@ -151,6 +154,23 @@ void output_close(struct agent *a, int c);
 
 /* ---- supervise.c ---- */
 
+/* A liveness (probes[0]) or readiness (probes[1]) probe of a container;
+ * spec NULL when it has none. */
+struct probe {
+	const struct proto_probe *spec;
+	struct ctr *ctr;
+	struct ev_source timer; /* next attempt, or the attempt's timeout */
+	struct ev_source sock;	/* http: the connection */
+	pid_t pid;		/* exec: the child, 0 when none */
+	bool inflight;
+	uint64_t started_us; /* of the attempt */
+	uint32_t passes, fails; /* in a row */
+	bool ready;		/* readiness: the verdict */
+	bool sent;		/* http: the request is out */
+	char head[128];		/* http: the response's first bytes */
+	size_t head_len;
+};
+
 enum ctr_state {
 	CTR_IDLE,    /* not started */
 	CTR_RUNNING, /* init alive */
@@ -172,6 +192,11 @@ struct ctr {
 	struct stream out[2];
 	struct ev_source restart_timer;
 	int64_t restart_count;
+	bool restart_now; /* RESTART: again at once when it exits; the
+			     restart timer is then its kill deadline */
+	bool skipped;	  /* DONE without running (behind a failed init) */
+	char kill_reason[64]; /* of the next "killing" event */
+	struct probe probes[2];
 	uint32_t backoff_ms;
 	uint64_t started_us;
 	uint64_t oom_kills; /* memory.events oom_kill at spawn */
@@ -195,6 +220,44 @@ void supervise_on_stop_timer(struct agent *a, struct ev_source *s,
 			     uint32_t events);
 /* SIGKILL every container still running (power off). */
 void supervise_kill_all(struct agent *a);
+/* Start (or restart) c.  On failure it is EXITING with the launcher's
+ * exit code; the caller runs supervise_maybe_exited(). */
+int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e);
+/* c is EXITING and both its pipes are at EOF: the exited event, then a
+ * restart, the next init, or DONE. */
+void supervise_maybe_exited(struct agent *a, struct ctr *c);
+/* An EVENT about c (pid, exit status, restart count, kill reason). */
+void supervise_event(struct agent *a, struct ctr *c,
+		     enum proto_event_kind kind);
+/* cgroup.kill and SIGKILL to c's init. */
+void supervise_kill(struct agent *a, struct ctr *c);
+/* c's last run did not end with exit code 0 (or could not start). */
+bool supervise_failed(const struct ctr *c);
+
+/* ---- inits.c ---- */
+
+/* The SPEC has init containers. */
+bool supervise_has_init(const struct agent *a);
+/* An init is done: start the next init, or the others, or (after a failed
+ * init) mark them DONE without running. */
+void supervise_start_next(struct agent *a);
+
+/* ---- probe.c ---- */
+
+/* Timers for c's probes (at START). */
+int probes_open(struct agent *a, struct ctr *c, struct lerr *e);
+/* c started running: each probe from its delay. */
+void probes_start(struct agent *a, struct ctr *c);
+/* c stopped running (or is being killed): no more attempts. */
+void probes_stop(struct agent *a, struct ctr *c);
+void probes_free(struct agent *a, struct ctr *c);
+/* A reaped child that was an exec probe's: true when it was. */
+bool probes_reaped(struct agent *a, pid_t pid, int status);
+
+/* ---- restart.c ---- */
+
+/* RESTART: see protocol.h; ERROR before START or once stopping. */
+void supervise_restart(struct agent *a, uint32_t id, uint32_t grace_ms);
 void supervise_free(struct agent *a);
 
 /* ---- layers.c ---- */

@@ -149,6 +149,10 @@ static void init_sources(struct agent *a)
 		ev_init(&c->out[0].src, NULL);
 		ev_init(&c->out[1].src, NULL);
 		ev_init(&c->restart_timer, NULL);
+		ev_init(&c->probes[0].timer, NULL);
+		ev_init(&c->probes[0].sock, NULL);
+		ev_init(&c->probes[1].timer, NULL);
+		ev_init(&c->probes[1].sock, NULL);
 		c->proc.pidfd = -1;
 	}
 }

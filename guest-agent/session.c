@@ -272,6 +272,24 @@ static void on_signal(struct agent *a, const struct proto_frame *f)
 	supervise_signal(a, f->h.id, &s);
 }
 
+static void on_restart(struct agent *a, const struct proto_frame *f)
+{
+	struct proto_stop s;
+	struct lerr e = {0};
+	json_t *j = body_json(a, f);
+	int r;
+
+	if (!j)
+		return;
+	r = proto_restart_from_json(j, &s, &e);
+	json_decref(j);
+	if (r < 0) {
+		send_error(a, f->h.id, &e);
+		return;
+	}
+	supervise_restart(a, f->h.id, s.grace_ms);
+}
+
 static void on_poweroff(struct agent *a, const struct proto_frame *f)
 {
 	if (!empty_body(a, f))
@@ -343,6 +361,9 @@ static void on_frame(struct agent *a, const struct proto_frame *f)
 		break;
 	case PROTO_SIGNAL:
 		on_signal(a, f);
+		break;
+	case PROTO_RESTART:
+		on_restart(a, f);
 		break;
 	case PROTO_POWEROFF:
 		on_poweroff(a, f);

@@ -15,7 +15,15 @@
  * doubles up to RESTART_BACKOFF_MAX_MS, back to the start after a run of
  * RESTART_RESET_MS or more.  Nothing restarts once a STOP (or the agent's
  * own shutdown) began.  The container keeps its overlay upper directory
- * and cgroup across restarts. */
+ * and cgroup across restarts.
+ *
+ * Init containers (SPEC "init": true) run one at a time, in SPEC order,
+ * before the others start; each must exit 0.  A failing init restarts as
+ * ACI maps the group's policy onto inits (always and on-failure:
+ * on-failure; never: never); an init that fails for good leaves the other
+ * containers IDLE, then DONE without ever running ("skipped"), and the
+ * group ends with the init's status (the order: inits.c).  RESTART
+ * (restart.c) restarts the other containers in place. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -113,8 +121,7 @@ static int ctr_prepare(struct agent *a, struct ctr *c, struct lerr *e)
 	return 0;
 }
 
-static void ctr_event(struct agent *a, struct ctr *c,
-		      enum proto_event_kind kind)
+void supervise_event(struct agent *a, struct ctr *c, enum proto_event_kind kind)
 {
 	struct proto_event ev = {
 	    .kind = kind,
@@ -122,7 +129,7 @@ static void ctr_event(struct agent *a, struct ctr *c,
 	};
 
 	snprintf(ev.container, sizeof(ev.container), "%s", c->spec->name);
-	if (kind == PROTO_EVENT_STARTED ||
+	if (kind == PROTO_EVENT_STARTED || kind == PROTO_EVENT_KILLING ||
 	    (kind == PROTO_EVENT_EXITED && !c->spawn_failed)) {
 		ev.has |= PROTO_EV_PID;
 		ev.pid = c->proc.pid;
@@ -146,12 +153,12 @@ static void ctr_event(struct agent *a, struct ctr *c,
 		ev.has |= PROTO_EV_RESTART_COUNT;
 		ev.restart_count = c->restart_count;
 	}
+	if (kind == PROTO_EVENT_KILLING && c->kill_reason[0])
+		ev.reason = c->kill_reason;
 	send_event(a, &ev);
 }
 
-/* Start (or restart) container c.  On failure it is EXITING with the
- * launcher's exit code; the caller runs ctr_maybe_exited(). */
-static int ctr_spawn(struct agent *a, struct ctr *c, struct lerr *e)
+int supervise_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 {
 	const struct serve_config *cfg = a->cfg;
 	enum container_stage stage = CONTAINER_STAGE_SETUP;
@@ -165,6 +172,8 @@ static int ctr_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 	free(c->error);
 	c->error = NULL;
 	c->spawn_failed = false;
+	c->restart_now = false;
+	c->kill_reason[0] = '\0';
 	c->oom_killed = false;
 	c->wstatus = 0;
 	memset(&c->proc, 0, sizeof(c->proc));
@@ -226,11 +235,12 @@ static int ctr_spawn(struct agent *a, struct ctr *c, struct lerr *e)
 	}
 	c->state = CTR_RUNNING;
 	c->started_us = now_monotonic_us();
-	ctr_event(a, c, PROTO_EVENT_STARTED);
+	supervise_event(a, c, PROTO_EVENT_STARTED);
+	probes_start(a, c);
 	return 0;
 }
 
-static bool ctr_failed(const struct ctr *c)
+bool supervise_failed(const struct ctr *c)
 {
 	if (c->spawn_failed)
 		return true;
@@ -241,11 +251,16 @@ static bool restarts(const struct agent *a, const struct ctr *c)
 {
 	if (a->stopping || c->spawn_failed)
 		return false;
+	/* ACI: an init container restarts on failure under "always" and
+	 * "on-failure", never under "never" */
+	if (c->spec->init)
+		return a->spec.restart != PROTO_RESTART_NEVER &&
+		       supervise_failed(c);
 	switch (a->spec.restart) {
 	case PROTO_RESTART_ALWAYS:
 		return true;
 	case PROTO_RESTART_ON_FAILURE:
-		return ctr_failed(c);
+		return supervise_failed(c);
 	case PROTO_RESTART_NEVER:
 	default:
 		return false;
@@ -266,7 +281,7 @@ static void group_event(struct agent *a)
 	for (i = 0; i < a->n_ctrs; i++) {
 		const struct ctr *c = &a->ctrs[i];
 
-		if (!ctr_failed(c))
+		if (!supervise_failed(c))
 			continue;
 		if (!c->spawn_failed && WIFSIGNALED(c->wstatus)) {
 			ev.has = PROTO_EV_SIGNAL;
@@ -301,15 +316,25 @@ static void check_group(struct agent *a)
 	serve_group_exited(a);
 }
 
-static void ctr_maybe_exited(struct agent *a, struct ctr *c)
+void supervise_maybe_exited(struct agent *a, struct ctr *c)
 {
 	uint64_t ran_ms;
 
 	if (c->state != CTR_EXITING || c->out[0].open || c->out[1].open)
 		return;
-	ctr_event(a, c, PROTO_EVENT_EXITED);
+	supervise_event(a, c, PROTO_EVENT_EXITED);
+	if (c->restart_now && !a->stopping && !c->spawn_failed) {
+		/* RESTART: again at once, whatever the policy */
+		c->restart_count++;
+		c->state = CTR_BACKOFF;
+		supervise_event(a, c, PROTO_EVENT_RESTARTING);
+		ev_timer_arm(&c->restart_timer, 0);
+		return;
+	}
 	if (!restarts(a, c)) {
 		c->state = CTR_DONE;
+		if (c->spec->init)
+			supervise_start_next(a);
 		check_group(a);
 		return;
 	}
@@ -322,7 +347,7 @@ static void ctr_maybe_exited(struct agent *a, struct ctr *c)
 		c->backoff_ms = RESTART_BACKOFF_MAX_MS;
 	c->restart_count++;
 	c->state = CTR_BACKOFF;
-	ctr_event(a, c, PROTO_EVENT_RESTARTING);
+	supervise_event(a, c, PROTO_EVENT_RESTARTING);
 	ev_timer_arm(&c->restart_timer, c->backoff_ms);
 }
 
@@ -332,17 +357,28 @@ static void on_restart_timer(struct agent *a, struct ev_source *s,
 	struct ctr *c = container_of(s, struct ctr, restart_timer);
 	struct lerr e = {0};
 
-	if (!ev_timer_fired(s) || c->state != CTR_BACKOFF)
+	if (!ev_timer_fired(s))
+		return;
+	if (c->state == CTR_RUNNING && c->restart_now) {
+		/* a RESTART's grace period ended */
+		agent_note(a,
+			   "container \"%s\": still running after the "
+			   "grace period, killing it",
+			   c->spec->name);
+		supervise_kill(a, c);
+		return;
+	}
+	if (c->state != CTR_BACKOFF)
 		return;
 	agent_note(a, "container \"%s\": restart %lld", c->spec->name,
 		   (long long)c->restart_count);
-	if (ctr_spawn(a, c, &e) < 0)
-		ctr_maybe_exited(a, c);
+	if (supervise_spawn(a, c, &e) < 0)
+		supervise_maybe_exited(a, c);
 }
 
 void supervise_stream_eof(struct agent *a, int c)
 {
-	ctr_maybe_exited(a, &a->ctrs[c]);
+	supervise_maybe_exited(a, &a->ctrs[c]);
 }
 
 static void ctr_reaped(struct agent *a, struct ctr *c, int status)
@@ -351,6 +387,7 @@ static void ctr_reaped(struct agent *a, struct ctr *c, int status)
 
 	c->wstatus = status;
 	c->state = CTR_EXITING;
+	probes_stop(a, c);
 	container_proc_release(&c->proc);
 	if (c->cgroup_ready &&
 	    cgroup2_oom_kills(c->cgroup, &kills, NULL) == 0 &&
@@ -363,7 +400,7 @@ static void ctr_reaped(struct agent *a, struct ctr *c, int status)
 		agent_note(a, "container \"%s\" (pid %d) exited with %d",
 			   c->spec->name, (int)c->proc.pid,
 			   WEXITSTATUS(status));
-	ctr_maybe_exited(a, c);
+	supervise_maybe_exited(a, c);
 }
 
 void supervise_reap(struct agent *a)
@@ -385,8 +422,8 @@ void supervise_reap(struct agent *a)
 				break;
 			}
 		}
-		if (i == a->n_ctrs)
-			exec_reaped(a, pid, status);
+		if (i == a->n_ctrs && !exec_reaped(a, pid, status))
+			probes_reaped(a, pid, status);
 	}
 }
 
@@ -396,6 +433,7 @@ void supervise_start(struct agent *a, uint32_t id)
 	struct lerr e = {0}, first = {0};
 	json_t *j = NULL;
 	size_t i, k;
+	bool init;
 	int r;
 
 	if (!a->have_spec) {
@@ -434,6 +472,9 @@ void supervise_start(struct agent *a, uint32_t id)
 	for (i = 0; i < a->spec.n_containers; i++) {
 		struct ctr *c = &a->ctrs[i];
 
+		r = probes_open(a, c, &e);
+		if (r < 0)
+			goto fail;
 		if (c->restart_timer.fd >= 0)
 			continue;
 		r = ev_timer_open(a, &c->restart_timer, on_restart_timer, &e);
@@ -443,11 +484,15 @@ void supervise_start(struct agent *a, uint32_t id)
 
 	a->started = true;
 	a->n_ctrs = a->spec.n_containers;
+	init = supervise_has_init(a);
 	for (i = 0; i < a->n_ctrs; i++) {
 		struct ctr *c = &a->ctrs[i];
 
+		/* with inits, only the first starts now (inits.c) */
+		if (init && (!c->spec->init || st.n || first.code))
+			continue;
 		memset(&e, 0, sizeof(e));
-		if (ctr_spawn(a, c, &e) < 0) {
+		if (supervise_spawn(a, c, &e) < 0) {
 			if (!first.code)
 				first = e;
 			continue;
@@ -464,13 +509,13 @@ void supervise_start(struct agent *a, uint32_t id)
 		send_ok(a, id, j);
 	}
 	for (i = 0; i < a->n_ctrs; i++)
-		ctr_maybe_exited(a, &a->ctrs[i]);
+		supervise_maybe_exited(a, &a->ctrs[i]);
 	return;
 fail:
 	send_error(a, id, &e);
 }
 
-static void ctr_kill(struct agent *a, struct ctr *c)
+void supervise_kill(struct agent *a, struct ctr *c)
 {
 	struct lerr e = {0};
 
@@ -497,7 +542,7 @@ void supervise_on_stop_timer(struct agent *a, struct ev_source *s,
 			   "container \"%s\": still running after the "
 			   "grace period, killing it",
 			   c->spec->name);
-		ctr_kill(a, c);
+		supervise_kill(a, c);
 	}
 }
 
@@ -528,6 +573,9 @@ void supervise_stop(struct agent *a, uint32_t id, uint32_t grace_ms)
 
 		if (c->state == CTR_BACKOFF) {
 			ev_timer_disarm(&c->restart_timer);
+			c->state = CTR_DONE;
+		} else if (c->state == CTR_IDLE) {
+			c->skipped = true; /* behind an init: never runs */
 			c->state = CTR_DONE;
 		} else if (c->state == CTR_RUNNING &&
 			   container_signal(&c->proc, SIGTERM, &e) < 0 &&
@@ -579,7 +627,7 @@ void supervise_kill_all(struct agent *a)
 
 	for (i = 0; i < a->n_ctrs; i++)
 		if (a->ctrs[i].state == CTR_RUNNING)
-			ctr_kill(a, &a->ctrs[i]);
+			supervise_kill(a, &a->ctrs[i]);
 }
 
 void supervise_free(struct agent *a)
@@ -590,6 +638,7 @@ void supervise_free(struct agent *a)
 		struct ctr *c = &a->ctrs[i];
 
 		output_close(a, (int)i);
+		probes_free(a, c);
 		ev_close(a, &c->restart_timer);
 		container_proc_release(&c->proc);
 		free(c->argv);

@@ -103,6 +103,12 @@ static const struct opt_def logs_opts[] = {
 	OPT_END,
 };
 
+static const struct opt_def events_opts[] = {
+	OPT_HELP_DEF,
+	{ "follow", 'f', false, OPT_FOLLOW },
+	OPT_END,
+};
+
 static const struct opt_def bench_opts[] = {
 	OPT_HELP_DEF,
 	{ "runs", 'n', true, OPT_RUNS },
@@ -137,10 +143,12 @@ static const struct command_def commands[] = {
 	{ "run", CLI_RUN, run_opts, true },
 	{ "start", CLI_START, help_only_opts, false },
 	{ "stop", CLI_STOP, stop_opts, false },
+	{ "restart", CLI_RESTART, stop_opts, false },
 	{ "rm", CLI_RM, rm_opts, false },
 	{ "ps", CLI_PS, ps_opts, false },
 	{ "inspect", CLI_INSPECT, help_only_opts, false },
 	{ "logs", CLI_LOGS, logs_opts, false },
+	{ "events", CLI_EVENTS, events_opts, false },
 	{ "bench", CLI_BENCH, bench_opts, false },
 	{ "volume", CLI_VOLUME, help_only_opts, false },
 	{ "exec", CLI_EXEC, exec_opts, true },
@@ -442,6 +450,7 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 		return check_create(c, who, pos, n, e);
 	case CLI_START:
 	case CLI_STOP:
+	case CLI_RESTART:
 	case CLI_RM:
 	case CLI_INSPECT:
 		if (n == 0)
@@ -483,6 +492,7 @@ static int check_positional(struct cli *c, const char *who, char **pos,
 		c->container = n > 1 ? pos[1] : NULL;
 		return 0;
 	case CLI_STATS:
+	case CLI_EVENTS:
 		if (n > 1)
 			return lerr_fail(e, EINVAL, "%s: takes at most one "
 					 "GROUP", who);

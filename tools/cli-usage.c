@@ -15,10 +15,12 @@ static const char overview[] =
 	"  create    create a group from a spec file or an image\n"
 	"  start     start created groups\n"
 	"  stop      stop running groups\n"
+	"  restart   restart running groups' containers in place\n"
 	"  rm        remove groups\n"
 	"  ps        list groups\n"
 	"  inspect   show groups' state as JSON\n"
 	"  logs      show a group's container output\n"
+	"  events    show (and follow) what happened to groups\n"
 	"  exec      run a command in a running container\n"
 	"  attach    follow a running group's output\n"
 	"  stats     show containers' CPU, memory and pids, groups' network\n"
@@ -100,6 +102,31 @@ static const char stop_usage[] =
 	"options:\n"
 	"  -t, --time SECS  grace time (default 10)\n"
 	"  -h, --help       this text\n";
+
+static const char restart_usage[] =
+	"usage: lighter restart [-t SECS] GROUP...\n"
+	"\n"
+	"Restart every container of each running group in place, in the same\n"
+	"VM and whatever the restart policy: SIGTERM, SIGKILL after the grace\n"
+	"time, then each starts again with its restart count one higher.\n"
+	"Init containers are not run again.\n"
+	"\n"
+	"options:\n"
+	"  -t, --time SECS  grace time (default 10)\n"
+	"  -h, --help       this text\n";
+
+static const char events_usage[] =
+	"usage: lighter events [-f] [GROUP]\n"
+	"\n"
+	"Show the events of a group (or of every group), one line each:\n"
+	"TIME GROUP CONTAINER TYPE MESSAGE, with (xN) when it happened N\n"
+	"times (types: Pulled, Created, Started, Exited, BackOff, Killing,\n"
+	"Unhealthy, Ready, NotReady, Stopping, Restarting).\n"
+	"\n"
+	"options:\n"
+	"  -f, --follow  print new events as they happen: until GROUP has\n"
+	"                ended or is removed, or until interrupted\n"
+	"  -h, --help    this text\n";
 
 static const char rm_usage[] =
 	"usage: lighter rm [-f] GROUP...\n"
@@ -242,6 +269,10 @@ const char *cli_usage(enum cli_command cmd)
 		return stats_usage;
 	case CLI_VOLUME:
 		return volume_usage;
+	case CLI_RESTART:
+		return restart_usage;
+	case CLI_EVENTS:
+		return events_usage;
 	case CLI_HELP:
 		return help_usage;
 	case CLI_VERSION:

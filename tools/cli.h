@@ -37,6 +37,8 @@ enum cli_command {
 	CLI_EXEC,
 	CLI_ATTACH,
 	CLI_STATS,
+	CLI_RESTART,
+	CLI_EVENTS,
 	CLI_COMMAND_COUNT,
 };
 
@@ -61,17 +63,17 @@ struct cli {
 	const char *image;     /* ... or the IMAGE [CMD...] form */
 	char **argv;	       /* CMD... (NULL if none) */
 
-	/* start, stop, rm, inspect: GROUP... (into argv) */
+	/* start, stop, restart, rm, inspect: GROUP... (into argv) */
 	char **groups;
 	size_t nr_groups;
-	unsigned int stop_timeout_s; /* stop -t, default 10 */
+	unsigned int stop_timeout_s; /* stop, restart -t, default 10 */
 	bool force;		     /* rm -f */
 
 	/* ps */
 	bool all;
 	bool json; /* --format json */
 
-	/* logs GROUP [CONTAINER] */
+	/* logs GROUP [CONTAINER]; events [GROUP] (group NULL: all) */
 	const char *group, *container;
 	bool follow, timestamps;
 	long tail; /* -1: all */

@@ -27,6 +27,8 @@ int cmd_volume(const struct cli *c, struct lighter_paths *p);
 int cmd_exec(const struct cli *c, struct lighter_paths *p);
 int cmd_attach(const struct cli *c, struct lighter_paths *p);
 int cmd_stats(const struct cli *c, struct lighter_paths *p);
+int cmd_restart(const struct cli *c, struct lighter_paths *p);
+int cmd_events(const struct cli *c, struct lighter_paths *p);
 
 /* "lighter: <msg>" on stderr. */
 __attribute__((format(printf, 1, 2))) void cmd_error(const char *fmt, ...);

@@ -23,6 +23,7 @@
 #include "oci-image.h"
 #include "process.h"
 #include "protocol.h"
+#include "secure-env.h"
 #include "spec.h"
 #include "state.h"
 #include "store.h"
@@ -183,6 +184,27 @@ static char **layer_ids(const struct oci_image *img)
 	return v;
 }
 
+/* A spec probe as the SPEC carries it (strings borrowed). */
+static void probe_of(const struct spec_probe *sp, const char *kind,
+		     struct proto_container *pc)
+{
+	struct proto_probe *pp = &pc->probes[pc->n_probes++];
+	size_t n = 0;
+
+	snprintf(pp->kind, sizeof(pp->kind), "%s", kind);
+	while (sp->exec && sp->exec[n])
+		n++;
+	pp->exec = sp->exec;
+	pp->n_exec = n;
+	pp->http_port = sp->http_port;
+	pp->http_path = sp->http_path;
+	pp->delay_ms = sp->delay_ms;
+	pp->period_ms = sp->period_ms;
+	pp->timeout_ms = sp->timeout_ms;
+	pp->failures = sp->failures;
+	pp->successes = sp->successes;
+}
+
 /* The SPEC body, checked by the protocol's own decoder (to_json runs
  * it), so what the agent gets is what it accepts. */
 static int build_spec_json(struct create_ctx *c, json_t **out,
@@ -225,6 +247,11 @@ static int build_spec_json(struct create_ctx *c, json_t **out,
 		pc->cpu_millis = sc->millicpus;
 		pc->memory_bytes = sc->mem_bytes;
 		pc->pids_max = sc->pids;
+		pc->init = sc->init;
+		if (sc->liveness.set)
+			probe_of(&sc->liveness, "liveness", pc);
+		if (sc->readiness.set)
+			probe_of(&sc->readiness, "readiness", pc);
 		borrowed[i] = layer_ids(img);
 		if (!borrowed[i]) {
 			r = lerr_fail(e, ENOMEM, "out of memory");
@@ -272,6 +299,8 @@ static int build_state(const struct create_ctx *c,
 
 		snprintf(cs->name, sizeof(cs->name), "%s",
 			 c->spec.containers[i].name);
+		cs->init = c->spec.containers[i].init;
+		cs->has_readiness = c->spec.containers[i].readiness.set;
 		cs->image = strdup(c->spec.containers[i].image);
 		if (!cs->image)
 			return lerr_fail(e, ENOMEM, "out of memory");
@@ -282,6 +311,7 @@ static int build_state(const struct create_ctx *c,
 /* Write everything into RUN/.new-<name>-XXXXXX, then move it to
  * RUN/<name>.  -EEXIST when the name was taken meanwhile. */
 static int write_group(struct create_ctx *c, int run_fd, json_t *spec_json,
+		       const json_t *sealed,
 		       const struct lighter_group_state *st, struct lerr *e)
 {
 	_cleanup_free_ char *tmp_path = NULL;
@@ -316,6 +346,11 @@ static int write_group(struct create_ctx *c, int run_fd, json_t *spec_json,
 	json_decref(layers);
 	if (r < 0)
 		goto fail;
+	if (sealed) {
+		r = group_json_write(fd, SECURE_ENV_FILE, sealed, tmp_path, e);
+		if (r < 0)
+			goto fail;
+	}
 	if (c->spec.nr_volumes) {
 		json_t *vols = group_volumes_to_json(&c->vols);
 
@@ -359,7 +394,7 @@ int lighter_group_create(const struct lighter_paths *p,
 	struct create_ctx c = { .p = p, .spec_path = o->spec_path };
 	struct lighter_group_state st = { 0 };
 	_cleanup_close_ int run_fd = -1;
-	json_t *spec_json = NULL;
+	json_t *spec_json = NULL, *sealed = NULL;
 	int r, tries = 0;
 
 	r = load_spec(&c, o, e);
@@ -384,13 +419,16 @@ int lighter_group_create(const struct lighter_paths *p,
 	if (r == 0)
 		r = build_spec_json(&c, &spec_json, e);
 	if (r == 0)
+		r = secure_env_seal(p->data_dir, &c.spec, &sealed, e);
+	if (r == 0)
 		r = build_state(&c, o, &st, e);
 	if (r == 0)
-		r = write_group(&c, run_fd, spec_json, &st, e);
+		r = write_group(&c, run_fd, spec_json, sealed, &st, e);
 	if (r == 0 && name_out)
 		snprintf(name_out, LIGHTER_NAME_MAX + 1, "%s", c.spec.name);
 out:
 	json_decref(spec_json);
+	json_decref(sealed);
 	lighter_group_state_free(&st);
 	ctx_free(&c);
 	return r;

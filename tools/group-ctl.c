@@ -144,6 +144,26 @@ int lighter_group_signal(const struct lighter_paths *p, const char *name,
 	return answer_result(name, answer, e);
 }
 
+int lighter_group_restart(const struct lighter_paths *p, const char *name,
+			  unsigned int grace_ms, struct lerr *e)
+{
+	_cleanup_close_ int dir_fd = -1;
+	char line[64], answer[700];
+	int r;
+
+	dir_fd = group_dir_open(p, name, e);
+	if (dir_fd < 0)
+		return dir_fd;
+	snprintf(line, sizeof(line), "restart %u\n", grace_ms);
+	r = ctl_request(dir_fd, name, line, 30000, answer, sizeof(answer), e);
+	if (r == -ENOTCONN)
+		return lerr_fail(e, ENOTCONN, "group \"%s\" is not running",
+				 name);
+	if (r < 0)
+		return r;
+	return answer_result(name, answer, e);
+}
+
 /* Kill a live group's VMM and monitor and wait (5 s at most) until the
  * monitor's lock is free. */
 static int kill_group(int dir_fd, const char *name, const char *dir_path,

@@ -136,6 +136,7 @@ int lighter_group_start(const struct lighter_paths *p, const char *name,
 	o.dir_path = dir_path;
 	o.dir_fd = dir_fd;
 	o.lock_fd = lock_fd;
+	o.data_dir = p->data_dir;
 	o.vmm = p->vmm;
 	o.kernel = p->kernel;
 	o.initrd = p->initrd;

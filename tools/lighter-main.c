@@ -56,6 +56,10 @@ static int dispatch(const struct cli *c, struct lighter_paths *p)
 		return cmd_attach(c, p);
 	case CLI_STATS:
 		return cmd_stats(c, p);
+	case CLI_RESTART:
+		return cmd_restart(c, p);
+	case CLI_EVENTS:
+		return cmd_events(c, p);
 	case CLI_NONE:
 	case CLI_HELP:
 	case CLI_VERSION:

@@ -4,6 +4,8 @@
  *   stop <grace_ms>         stop the group; "ok" once the VMM has exited
  *                           (at once when it is not running)
  *   signal <container> <n>  signal a container; "ok" once delivered
+ *   restart <grace_ms>      restart every container in place; "ok" once
+ *                           the agent has signalled them
  *
  * Failures answer "error <message>".  A client may hang up without
  * waiting (lighter_group_stop_async): the request stands. */
@@ -94,6 +96,13 @@ static void handle_line(struct monitor *m, struct ctl_client *cl, char *line)
 			return;
 		}
 		if (session_signal(m, cl, container, sig, &e) < 0) {
+			snprintf(err, sizeof(err), "error %s", e.msg);
+			ctl_reply(m, cl, err);
+		}
+		return;
+	}
+	if (sscanf(line, "restart %u", &grace) == 1) {
+		if (session_restart(m, cl, grace, &e) < 0) {
 			snprintf(err, sizeof(err), "error %s", e.msg);
 			ctl_reply(m, cl, err);
 		}

@@ -1,7 +1,12 @@
 /* monitor-events.c - what the agent reports on its own: EVENTs (a
- * container started, exited, is restarting; the whole group exited) into
- * state.json, and OUTPUT frames into the containers' CRI log files (see
- * logfile.h).  Times are the agent's, whose clock HELLO set from ours. */
+ * container started, exited, is restarting, is being killed; the whole
+ * group exited) into state.json, with the group's event list (Created,
+ * Started, Exited, BackOff, Killing; Pulled and Stopping come from the
+ * monitor itself), and OUTPUT frames into the containers' CRI log files
+ * (see logfile.h).  Times are the agent's, whose clock HELLO set from
+ * ours. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +26,50 @@ static void clear_exit(struct lighter_container_state *c)
 	c->error = NULL;
 }
 
+void events_note(struct monitor *m, int64_t t, const char *container,
+		 const char *type, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (state_event_add(&m->st, t ? t : time_wall_ns(), container, type,
+			    msg) < 0)
+		monitor_log(m, "event %s: out of memory", type);
+}
+
+void events_note_pulled(struct monitor *m)
+{
+	for (size_t i = 0; i < m->st.nr_containers; i++) {
+		const struct lighter_container_state *c = &m->st.containers[i];
+
+		events_note(m, 0, c->name, "Pulled",
+			    "Image \"%s\" delivered to the group",
+			    c->image ? c->image : "?");
+	}
+}
+
+static void note_exit(struct monitor *m, int64_t t,
+		      const struct lighter_container_state *c)
+{
+	const char *reason = lighter_container_reason(c);
+
+	if (c->error)
+		events_note(m, t, c->name, "Exited",
+			    "Could not start (exit code %d): %s",
+			    c->has_exit_code ? c->exit_code : -1, c->error);
+	else if (c->signal)
+		events_note(m, t, c->name, "Exited",
+			    "Killed by signal %d (%s)", c->signal,
+			    reason ? reason : "Error");
+	else
+		events_note(m, t, c->name, "Exited", "Exit code %d (%s)",
+			    c->has_exit_code ? c->exit_code : -1,
+			    reason ? reason : "Error");
+}
+
 static void container_event(struct monitor *m, const struct proto_event *ev,
 			    struct lighter_container_state *c)
 {
@@ -30,7 +79,13 @@ static void container_event(struct monitor *m, const struct proto_event *ev,
 		c->restart_count = ev->restart_count;
 	switch (ev->kind) {
 	case PROTO_EVENT_STARTED:
+		if (c->state == LIGHTER_CONTAINER_CREATED)
+			events_note(m, t, c->name, "Created",
+				    "Created container%s",
+				    c->init ? " (init)" : "");
+		events_note(m, t, c->name, "Started", "Started container");
 		clear_exit(c);
+		c->ready = false;
 		c->state = LIGHTER_CONTAINER_RUNNING;
 		c->started_at_ns = t;
 		if (ev->has & PROTO_EV_PID)
@@ -38,6 +93,7 @@ static void container_event(struct monitor *m, const struct proto_event *ev,
 		break;
 	case PROTO_EVENT_EXITED:
 		clear_exit(c);
+		c->ready = false;
 		c->state = LIGHTER_CONTAINER_EXITED;
 		c->finished_at_ns = t;
 		if (ev->has & PROTO_EV_EXIT_CODE) {
@@ -58,9 +114,30 @@ static void container_event(struct monitor *m, const struct proto_event *ev,
 		monitor_log(m, "container \"%s\" exited (%d)%s%s", c->name,
 			    c->has_exit_code ? c->exit_code : -1,
 			    ev->error ? ": " : "", ev->error ? ev->error : "");
+		note_exit(m, t, c);
 		break;
 	case PROTO_EVENT_RESTARTING:
 		c->state = LIGHTER_CONTAINER_RESTARTING;
+		events_note(m, t, c->name, "BackOff",
+			    "Back-off restarting container");
+		break;
+	case PROTO_EVENT_UNHEALTHY:
+		events_note(m, t, c->name, "Unhealthy", "%s",
+			    ev->reason ? ev->reason : "a probe failed");
+		break;
+	case PROTO_EVENT_READINESS:
+		c->ready = (ev->has & PROTO_EV_READY) && ev->ready;
+		events_note(m, t, c->name, c->ready ? "Ready" : "NotReady",
+			    "Readiness probe: %s",
+			    c->ready ? "ready" : "not ready");
+		monitor_log(m, "container \"%s\": %s", c->name,
+			    c->ready ? "ready" : "not ready");
+		break;
+	case PROTO_EVENT_KILLING:
+		events_note(m, t, c->name, "Killing", "Killing container: %s",
+			    ev->reason ? ev->reason : "by the agent");
+		monitor_log(m, "container \"%s\": killing: %s", c->name,
+			    ev->reason ? ev->reason : "by the agent");
 		break;
 	case PROTO_EVENT_GROUP_EXITED:
 	default:

@@ -27,7 +27,6 @@
 #define RECONNECT_DELAY_MS 100
 #define READS_PER_WAKEUP 16
 
-static void pump(struct monitor *m);
 static void conn_lost(struct monitor *m, const char *why);
 
 static void free_poll(uv_handle_t *h)
@@ -187,6 +186,7 @@ static void send_hello(struct monitor *m)
 static void send_start(struct monitor *m)
 {
 	monitor_mark(m, LIGHTER_PHASE_LAYERS_DELIVERED);
+	events_note_pulled(m);
 	monitor_save(m);
 	m->phase = SESSION_START;
 	queue_empty(m, PROTO_START, &m->id_start);
@@ -269,7 +269,7 @@ static int queue_layer_chunk(struct monitor *m)
 
 /* Write what waits; keep the layer's DATA coming while the socket
  * drains, so at most one chunk is in memory. */
-static void pump(struct monitor *m)
+void session_pump(struct monitor *m)
 {
 	struct lerr e = { 0 };
 
@@ -366,6 +366,11 @@ static void on_started(struct monitor *m, const json_t *body)
 {
 	struct proto_started s = { 0 };
 	struct lerr e = { 0 };
+	int first_init = -1;
+
+	for (size_t i = 0; i < m->spec.n_containers && first_init < 0; i++)
+		if (m->spec.containers[i].init)
+			first_init = (int)i;
 
 	if (proto_started_from_json(body, &s, &e) < 0)
 		monitor_log(m, "agent: START reply: %s", e.msg);
@@ -386,6 +391,10 @@ static void on_started(struct monitor *m, const json_t *body)
 	for (size_t i = 0; i < m->st.nr_containers; i++) {
 		const struct lighter_container_state *c = &m->st.containers[i];
 		bool listed = false;
+
+		/* with inits, START runs only the first of them */
+		if (first_init >= 0 && (int)i != first_init)
+			continue;
 
 		for (size_t k = 0; k < s.n; k++)
 			listed |= strcmp(s.c[k].name, c->name) == 0;
@@ -637,13 +646,13 @@ static void on_conn(uv_poll_t *p, int status, int events)
 			return;
 		}
 		send_hello(m);
-		pump(m);
+		session_pump(m);
 		return;
 	}
 	if (events & UV_READABLE)
 		read_frames(m);
 	if (m->conn.fd >= 0)
-		pump(m);
+		session_pump(m);
 }
 
 /* ---- requests from ctl.sock ---- */
@@ -665,7 +674,7 @@ void session_stop(struct monitor *m, unsigned int grace_ms)
 	m->id_stop = agent_conn_next_id(&m->conn);
 	queue(m, PROTO_STOP, m->id_stop, body);
 	json_decref(body);
-	pump(m);
+	session_pump(m);
 }
 
 void session_poweroff(struct monitor *m)
@@ -680,44 +689,10 @@ void session_poweroff(struct monitor *m)
 	     m->phase == SESSION_START ||
 	     m->phase == SESSION_RUNNING)) {
 		queue_empty(m, PROTO_POWEROFF, &m->id_poweroff);
-		pump(m);
+		session_pump(m);
 	} else {
 		monitor_kill_vmm(m, SIGTERM);
 	}
 	if (!uv_is_active((uv_handle_t *)&m->kill_timer))
 		monitor_kill_after(m, MONITOR_POWEROFF_WAIT_MS);
-}
-
-int session_signal(struct monitor *m, struct ctl_client *cl,
-		   const char *container, int sig, struct lerr *e)
-{
-	struct proto_signal s = { .signal = sig };
-	json_t *body;
-	int slot = -1, r;
-
-	if (m->phase != SESSION_RUNNING || m->poweroff_sent)
-		return lerr_fail(e, ENOTCONN, "the group is not running");
-	for (int i = 0; i < MONITOR_MAX_PENDING_SIGNALS; i++) {
-		if (!m->signals[i].id) {
-			slot = i;
-			break;
-		}
-	}
-	if (slot < 0)
-		return lerr_fail(e, EBUSY, "too many signals in flight");
-	snprintf(s.container, sizeof(s.container), "%s", container);
-	r = proto_signal_to_json(&s, &body, e);
-	if (r < 0)
-		return r;
-	m->signals[slot].id = agent_conn_next_id(&m->conn);
-	m->signals[slot].client = cl;
-	r = agent_conn_queue_json(&m->conn, PROTO_SIGNAL, m->signals[slot].id,
-				  body, e);
-	json_decref(body);
-	if (r < 0) {
-		m->signals[slot].id = 0;
-		return r;
-	}
-	pump(m);
-	return 0;
 }

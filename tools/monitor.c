@@ -17,6 +17,7 @@
 
 #include "monitor.h"
 #include "proc-threads.h"
+#include "secure-env.h"
 #include "state.h"
 #include "timefmt.h"
 #include "vmm-launch.h"
@@ -110,6 +111,11 @@ void monitor_stop(struct monitor *m, unsigned int grace_ms)
 	m->stop_requested = true;
 	m->stop_grace_ms = grace_ms;
 	m->st.state = LIGHTER_GROUP_STOPPING;
+	events_note(m, 0, NULL, "Stopping", "Stopping the group");
+	for (size_t i = 0; i < m->st.nr_containers; i++)
+		if (m->st.containers[i].state == LIGHTER_CONTAINER_RUNNING)
+			events_note(m, 0, m->st.containers[i].name, "Killing",
+				    "Stopping container");
 	monitor_save(m);
 	if (m->phase == SESSION_RUNNING)
 		session_stop(m, grace_ms);
@@ -221,6 +227,28 @@ static void on_vmm_exit(uv_poll_t *p, int status, int events)
 	vmm_ended(m, r < 0 ? 0 : ws);
 }
 
+/* Secure-env values into the SPEC about to be sent, in memory only (the
+ * decoded m->spec and every file keep them out). */
+static int monitor_open_secure_env(struct monitor *m, struct lerr *e)
+{
+	const struct monitor_opts *o = m->o;
+	json_t *sealed = NULL;
+	int r;
+
+	if (faccessat(o->dir_fd, SECURE_ENV_FILE, F_OK, AT_SYMLINK_NOFOLLOW) <
+	    0)
+		return 0;
+	if (!o->data_dir)
+		return lerr_fail(e, EINVAL, "%s: secure-env without a data dir",
+				 o->dir_path);
+	r = group_json_read(o->dir_fd, SECURE_ENV_FILE, &sealed, o->dir_path,
+			    e);
+	if (r == 0)
+		r = secure_env_open_into(o->data_dir, sealed, m->spec_json, e);
+	json_decref(sealed);
+	return r;
+}
+
 /* Load spec.json (checked by the protocol's decoder), layers.json and
  * the state. */
 static int monitor_load(struct monitor *m, struct lerr *e)
@@ -235,6 +263,8 @@ static int monitor_load(struct monitor *m, struct lerr *e)
 				    o->dir_path, e);
 	if (r == 0)
 		r = proto_group_from_json(m->spec_json, &m->spec, e);
+	if (r == 0)
+		r = monitor_open_secure_env(m, e);
 	if (r == 0)
 		r = group_json_read(o->dir_fd, GROUP_LAYERS_FILE, &layers,
 				    o->dir_path, e);

@@ -8,8 +8,10 @@
  *                      while the guest boots), HELLO, SPEC, each layer
  *                      (LAYER, DATA streamed from the store, LAYER_END),
  *                      START; replies matched by id; STOP, SIGNAL, POWEROFF
+ *   monitor-requests.c SIGNAL and RESTART for ctl.sock's clients
  *   monitor-events.c   EVENTs into state.json, OUTPUT into the CRI logs
- *   monitor-ctl.c      ctl.sock: `stop <grace_ms>`, `signal <ctr> <sig>`
+ *   monitor-ctl.c      ctl.sock: `stop <grace_ms>`, `signal <ctr> <sig>`,
+ *                      `restart <grace_ms>`
  *   monitor-secrets.c  the secret volumes' files, SECRET by SECRET
  *
  * It is the only client of the agent, the only writer of state.json
@@ -35,6 +37,7 @@
 struct monitor_opts {
 	const char *name;
 	const char *dir_path; /* RUN/<group> */
+	const char *data_dir; /* DATA: the secure-env key */
 	int dir_fd;
 	int lock_fd;   /* the monitor lock, held */
 	int status_fd; /* "<code> <message>\n" to `lighter start` */
@@ -148,18 +151,31 @@ void monitor_kill_after(struct monitor *m, uint64_t ms);
 
 /* monitor-session.c */
 int session_begin(struct monitor *m);
+/* Write what is queued for the agent and watch the connection. */
+void session_pump(struct monitor *m);
 /* Tell `lighter start` how START went: 0, or 126/127/125 and the error of
  * the first container that could not be exec'd. */
 void session_report_start(struct monitor *m);
 void session_poweroff(struct monitor *m);
 void session_stop(struct monitor *m, unsigned int grace_ms);
+/* monitor-requests.c */
 /* 0 when the SIGNAL went out (the client gets the answer later). */
 int session_signal(struct monitor *m, struct ctl_client *cl,
 		   const char *container, int sig, struct lerr *e);
+/* 0 when the RESTART went out (the client gets the answer later). */
+int session_restart(struct monitor *m, struct ctl_client *cl,
+		    unsigned int grace_ms, struct lerr *e);
 void session_close(struct monitor *m);
 void session_forget_client(struct monitor *m, struct ctl_client *cl);
 
 /* monitor-events.c */
+/* Add to the group's event list (saved with the next monitor_save()); t
+ * 0 is now. */
+__attribute__((format(printf, 5, 6))) void
+events_note(struct monitor *m, int64_t t, const char *container,
+	    const char *type, const char *fmt, ...);
+/* Pulled, for every container: its image's layers are in the guest. */
+void events_note_pulled(struct monitor *m);
 void events_handle(struct monitor *m, const json_t *body);
 void events_output(struct monitor *m, const struct proto_frame *f);
 

@@ -19,6 +19,7 @@
 #include "strv.h"
 
 #define CONTAINER_PREFIX "container."
+#define INIT_PREFIX "init."
 #define VOLUME_PREFIX "volume."
 
 /* The entries the fit checks point at (NULL when a key is absent). */
@@ -121,6 +122,13 @@ static int set_env(struct spec *s, struct spec_container *c, const char *v,
 	return 0;
 }
 
+static int set_secure_env(struct spec *s, struct spec_container *c,
+			  const char *v, const struct load_ctx *ctx,
+			  struct lerr *e)
+{
+	return spec_parse_secure_env(v, &c->secure_env, e);
+}
+
 static int set_workdir(struct spec *s, struct spec_container *c,
 		       const char *v, const struct load_ctx *ctx,
 		       struct lerr *e)
@@ -184,6 +192,7 @@ static const struct key_handler container_keys[] = {
 	{ "command", set_command, true },
 	{ "entrypoint", set_entrypoint, true },
 	{ "env", set_env, true },
+	{ "secure-env", set_secure_env, true },
 	{ "workdir", set_workdir, false },
 	{ "user", set_user, false },
 	{ "cpus", set_container_cpus, false },
@@ -264,10 +273,19 @@ static int apply_section(struct spec *s, struct spec_container *c,
 			if (strcmp(h->key, ent->key) == 0)
 				break;
 		}
-		if (!h->key)
+		r = -ENOENT;
+		if (!h->key && c)
+			r = spec_set_probe_key(c, ent->key, ent->value, &why);
+		if (!h->key && r == -ENOENT)
 			return at_line(e, EINVAL, ctx,
 				       "%u: [%s] %s: unknown key", ent->line,
 				       hdr->name, ent->name);
+		if (!h->key && r < 0)
+			return at_line(e, -r, ctx, "%u: [%s] %s: %s",
+				       ent->line, hdr->name, ent->name,
+				       why.msg);
+		if (!h->key)
+			continue;
 		r = h->list ? h->set(s, c, ent->value, ctx, &why)
 			    : set_scalar(s, c, h, ent->value, ctx, &why);
 		if (r < 0)
@@ -297,9 +315,10 @@ static int load_group(struct spec *s, dictionary *d,
 }
 
 static int load_container(struct spec *s, dictionary *d,
-			  const struct ini_entry *hdr, struct load_ctx *ctx,
-			  struct lerr *e)
+			  const struct ini_entry *hdr, bool init,
+			  struct load_ctx *ctx, struct lerr *e)
 {
+	const char *prefix = init ? INIT_PREFIX : CONTAINER_PREFIX;
 	const struct ini_entry *found[sizeof(container_keys) /
 				      sizeof(container_keys[0])] = { NULL };
 	struct spec_container *c = &s->containers[s->nr_containers];
@@ -312,11 +331,21 @@ static int load_container(struct spec *s, dictionary *d,
 		return at_line(e, E2BIG, ctx,
 			       "%u: [%s]: more than %d containers", hdr->line,
 			       hdr->name, SPEC_MAX_CONTAINERS);
-	r = spec_parse_name(hdr->name + strlen(CONTAINER_PREFIX), c->name,
-			    &why);
+	r = spec_parse_name(hdr->name + strlen(prefix), c->name, &why);
 	if (r < 0)
 		return at_line(e, -r, ctx, "%u: [%s]: container name %s",
 			       hdr->line, hdr->name, why.msg);
+	/* inits and the others share one namespace (logs, state, SPEC) */
+	for (i = 0; i < s->nr_containers; i++) {
+		if (strcmp(s->containers[i].name, c->name) == 0)
+			return at_line(e, EINVAL, ctx,
+				       "%u: [%s]: the name \"%s\" is taken by "
+				       "[%s] (line %u)",
+				       hdr->line, hdr->name, c->name,
+				       ctx->lines[i].hdr->name,
+				       ctx->lines[i].hdr->line);
+	}
+	c->init = init;
 	s->nr_containers++;
 	lines->hdr = hdr;
 	r = apply_section(s, c, d, hdr, container_keys, ctx, found, e);
@@ -326,6 +355,14 @@ static int load_container(struct spec *s, dictionary *d,
 		return at_line(e, EINVAL, ctx,
 			       "%u: [%s]: missing key \"image\"", hdr->line,
 			       hdr->name);
+	r = spec_check_probes(c, &why);
+	if (r < 0)
+		return at_line(e, -r, ctx, "%u: [%s] %s", hdr->line, hdr->name,
+			       why.msg);
+	r = spec_check_secure_env(c, &why);
+	if (r < 0)
+		return at_line(e, -r, ctx, "%u: [%s] secure-env: %s", hdr->line,
+			       hdr->name, why.msg);
 	for (i = 0; container_keys[i].key; i++) {
 		if (!found[i])
 			continue;
@@ -428,7 +465,7 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 	_cleanup_free_ char *text = NULL;
 	const struct ini_entry *group = NULL;
 	struct ini_fault fault;
-	size_t len = 0, i, nsec = 0;
+	size_t len = 0, i, nsec = 0, apps = 0;
 	int r, n;
 
 	r = read_text(path, &text, &len, e);
@@ -480,7 +517,11 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 			r = load_group(s, d, hdr, ctx, e);
 		} else if (strncmp(hdr->section, CONTAINER_PREFIX,
 				   strlen(CONTAINER_PREFIX)) == 0) {
-			r = load_container(s, d, hdr, ctx, e);
+			r = load_container(s, d, hdr, false, ctx, e);
+			apps++;
+		} else if (strncmp(hdr->section, INIT_PREFIX,
+				   strlen(INIT_PREFIX)) == 0) {
+			r = load_container(s, d, hdr, true, ctx, e);
 		} else if (strncmp(hdr->section, VOLUME_PREFIX,
 				   strlen(VOLUME_PREFIX)) == 0) {
 			r = spec_load_volume(s, &ctx->scan, hdr, path,
@@ -488,7 +529,8 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 		} else {
 			r = at_line(e, EINVAL, ctx,
 				    "%u: unknown section [%s] (want [group], "
-				    "[container.NAME] or [volume.NAME])",
+				    "[container.NAME], [init.NAME] or "
+				    "[volume.NAME])",
 				    hdr->line, hdr->name);
 		}
 		if (r < 0)
@@ -496,7 +538,7 @@ static int load(struct spec *s, const char *path, struct load_ctx *ctx,
 	}
 	if (!group)
 		return lerr_fail(e, EINVAL, "%s: no [group] section", path);
-	if (!s->nr_containers)
+	if (!apps)
 		return lerr_fail(e, EINVAL, "%s: no [container.NAME] section",
 				 path);
 	r = resolve_mounts(s, ctx, e);
@@ -513,6 +555,14 @@ static void spec_defaults(struct spec *s)
 	s->restart = SPEC_RESTART_NEVER;
 }
 
+/* A spec file's default is ACI's, "always"; the CLI shorthand keeps
+ * docker's, no restart. */
+static void spec_file_defaults(struct spec *s)
+{
+	spec_defaults(s);
+	s->restart = SPEC_RESTART_ALWAYS;
+}
+
 int spec_load(struct spec *s, const char *path, struct lerr *e)
 {
 	struct load_ctx *ctx = calloc(1, sizeof(*ctx));
@@ -520,7 +570,7 @@ int spec_load(struct spec *s, const char *path, struct lerr *e)
 	_cleanup_free_ char *dir = NULL;
 	int r;
 
-	spec_defaults(s);
+	spec_file_defaults(s);
 	if (!ctx)
 		return lerr_fail(e, ENOMEM, "out of memory");
 	dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
@@ -623,6 +673,9 @@ void spec_free(struct spec *s)
 		strv_free(c->command);
 		strv_free(c->entrypoint);
 		strv_free(c->env);
+		spec_secrets_free(c->secure_env);
+		spec_probe_free(&c->liveness);
+		spec_probe_free(&c->readiness);
 		free(c->workdir);
 		free(c->user);
 		spec_mounts_free(c);

@@ -7,12 +7,23 @@
  * [group]            name (required, [a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}),
  *                    cpus (1..64, default 1), memory (64M..64G, a multiple
  *                    of 4K, default 512M), restart (never | on-failure |
- *                    always, default never)
- * [container.NAME]   1..16 of them, NAME as the group name;
+ *                    always, default always as in ACI; the CLI shorthand's
+ *                    is never, as docker's)
+ * [init.NAME]        init containers: the keys of [container.NAME]; they
+ *                    run one after another in file order before the
+ *                    others (at least one [container.NAME] is needed)
+ * [container.NAME]   1..16 of them with the inits, NAME as the group name
+ *                    and unique among inits and containers;
  *                    image (required; oci:DIR[:TAG] or
  *                    oci-archive:FILE[:TAG], relative paths from the
  *                    spec's directory), command and entrypoint (shell-like
  *                    words), env (NAME=VALUE, ...), workdir (absolute),
+ *                    secure-env (as env; the values reach the container
+ *                    only: never shown in messages, state or logs),
+ *                    liveness-* and readiness-* probes (spec-life.c;
+ *                    not for inits): -exec (words) or -http
+ *                    (PORT[/PATH]), -delay, -period, -timeout (10s,
+ *                    500ms, 2m), -failures, -successes (counts),
  *                    user, cpus (0.001 up to the group's cpus), memory
  *                    (4M or more; all containers' memory together at most
  *                    the group's less SPEC_GUEST_RESERVE), pids (1..4194304),
@@ -63,6 +74,19 @@ enum spec_restart {
 	SPEC_RESTART_ALWAYS,
 };
 
+/* A liveness or readiness probe (set when any of its keys is given). */
+#define SPEC_PROBE_MS_MAX (3600U * 1000)
+#define SPEC_PROBE_COUNT_MAX 1000
+
+struct spec_probe {
+	bool set;
+	char **exec;	    /* words, or NULL */
+	uint16_t http_port; /* 0: no http */
+	char *http_path;    /* NULL: "/" */
+	uint32_t delay_ms, period_ms, timeout_ms; /* 0, 10 s, 1 s */
+	uint32_t failures, successes;		  /* 3, 1 */
+};
+
 enum spec_volume_type {
 	SPEC_VOLUME_EMPTYDIR,
 	SPEC_VOLUME_SECRET,
@@ -107,6 +131,9 @@ struct spec_container {
 	char **command;
 	char **entrypoint;
 	char **env;             /* NAME=VALUE, NULL when not given */
+	char **secure_env;      /* NAME=VALUE, NULL when not given */
+	bool init;              /* an [init.NAME] section */
+	struct spec_probe liveness, readiness;
 	char *workdir;          /* absolute, NULL: the image's */
 	char *user;             /* NULL: the image's */
 	unsigned int millicpus; /* 0: no limit of its own */
@@ -170,6 +197,23 @@ int spec_split_words(const char *s, char ***out, struct lerr *e);
 /* "A=1, B='x, y'" into { "A=1", "B=x, y", NULL }.  -EINVAL for an empty
  * entry, an entry without '=', a bad or repeated name. */
 int spec_split_env(const char *s, char ***out, struct lerr *e);
+
+/* secure-env (spec-life.c): spec_split_env() whose messages never quote
+ * a value ('entry 2: not NAME=VALUE (values are not shown)'). */
+int spec_parse_secure_env(const char *s, char ***out, struct lerr *e);
+/* No name both in env and secure-env: -EINVAL naming the variable. */
+int spec_check_secure_env(const struct spec_container *c, struct lerr *e);
+/* A liveness-* or readiness-* key into c: -ENOENT when key is neither
+ * (an unknown key), else 0 or -errno with e saying '"VALUE": why'. */
+int spec_set_probe_key(struct spec_container *c, const char *key,
+		       const char *v, struct lerr *e);
+/* After the section: each probe given has exec or http, not both, and a
+ * liveness probe passes on one success ('liveness: ...'). */
+int spec_check_probes(const struct spec_container *c, struct lerr *e);
+void spec_probe_free(struct spec_probe *p);
+
+/* Zero every string, then free them and the vector. */
+void spec_secrets_free(char **v);
 
 /* [A-Za-z_][A-Za-z0-9_.-]* over len bytes. */
 bool spec_env_name_valid(const char *s, size_t len);

@@ -144,6 +144,15 @@ static json_t *container_to_json(const struct lighter_container_state *c)
 	put(o, "oom_killed", json_boolean(c->oom_killed), &ok);
 	put(o, "error", json_opt_string(c->error), &ok);
 	put(o, "pid", c->pid ? json_integer(c->pid) : json_null(), &ok);
+	put(o, "init", json_boolean(c->init), &ok);
+	put(o, "phase", json_string(lighter_container_phase(c)), &ok);
+	put(o, "reason", json_opt_string(lighter_container_reason(c)), &ok);
+	put(o, "has_readiness", json_boolean(c->has_readiness), &ok);
+	put(o, "ready",
+	    c->has_readiness ? json_boolean(c->ready)
+			     : json_boolean(c->state ==
+					    LIGHTER_CONTAINER_RUNNING),
+	    &ok);
 	if (!ok) {
 		json_decref(o);
 		return NULL;
@@ -201,6 +210,7 @@ json_t *state_to_json(const struct lighter_group_state *st)
 	put(o, "name", json_string(st->name), &ok);
 	put(o, "state", json_string(lighter_group_status_name(st->state)),
 	    &ok);
+	put(o, "phase", json_string(lighter_group_phase(st)), &ok);
 	put(o, "reason", json_opt_string(st->reason), &ok);
 	put(o, "created_at", json_time(st->created_at_ns), &ok);
 	put(o, "started_at", json_time(st->started_at_ns), &ok);
@@ -215,6 +225,7 @@ json_t *state_to_json(const struct lighter_group_state *st)
 	put(o, "auto_remove", json_boolean(st->auto_remove), &ok);
 	put(o, "timings", timings_to_json(st), &ok);
 	put(o, "containers", arr, &ok);
+	put(o, "events", state_events_to_json(st), &ok);
 	if (!ok) {
 		json_decref(o);
 		return NULL;
@@ -376,6 +387,12 @@ static int container_from_json(struct dec *d, const json_t *o,
 		r = get_string(d, o, "error", &c->error);
 	if (r == 0)
 		r = get_int(d, o, "pid", 1, INT32_MAX, &c->pid, NULL);
+	if (r == 0)
+		r = get_bool(d, o, "init", &c->init);
+	if (r == 0)
+		r = get_bool(d, o, "has_readiness", &c->has_readiness);
+	if (r == 0 && c->has_readiness)
+		r = get_bool(d, o, "ready", &c->ready);
 	return r;
 }
 
@@ -493,6 +510,9 @@ int state_from_json(const json_t *j, struct lighter_group_state *st,
 		r = container_from_json(&d, json_array_get(arr, i),
 					&st->containers[i]);
 	}
+	if (r == 0)
+		r = state_events_from_json(json_object_get(j, "events"), st,
+					   what, e);
 	if (r < 0)
 		lighter_group_state_free(st);
 	return r;
@@ -507,6 +527,7 @@ void lighter_group_state_free(struct lighter_group_state *st)
 	free(st->containers);
 	free(st->reason);
 	free(st->run_dir);
+	state_events_free(st);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -60,6 +60,23 @@ int state_read(int dir_fd, struct lighter_group_state *st, const char *what,
  * (finished at now if they had started), with no exit code. */
 void state_finish_containers(struct lighter_group_state *st, int64_t now);
 
+/* ---- events (state-life.c) ---- */
+
+/* Record that type happened to container ("" or NULL: the group) at now:
+ * an event with the same container, type and message is counted again,
+ * takes the next seq and moves last; past LIGHTER_EVENTS_MAX the oldest
+ * goes.  0 or -ENOMEM (the state unchanged). */
+int state_event_add(struct lighter_group_state *st, int64_t now,
+		    const char *container, const char *type,
+		    const char *message);
+/* The events as a JSON array (state.json "events"); NULL when out of
+ * memory. */
+json_t *state_events_to_json(const struct lighter_group_state *st);
+/* "events" back (arr may be NULL: none); what names the document. */
+int state_events_from_json(const json_t *arr, struct lighter_group_state *st,
+			   const char *what, struct lerr *e);
+void state_events_free(struct lighter_group_state *st);
+
 /* The index of the container called name, or -1. */
 int state_container_index(const struct lighter_group_state *st,
 			  const char *name);

@@ -111,6 +111,27 @@ struct lighter_container_state {
 	bool oom_killed;
 	char *error; /* why it could not start, NULL if none */
 	int64_t pid; /* in the guest, 0 unknown */
+	bool init;   /* an init container ([init.NAME]) */
+	bool has_readiness; /* a readiness probe decides ready */
+	bool ready;	    /* its readiness probe passes */
+};
+
+/* One kind of thing that happened, counted as it repeats (a container
+ * restarting in a loop is one "BackOff" with a count): the key is
+ * container, type and message. */
+#define LIGHTER_EVENTS_MAX 100 /* kept per group; the oldest go first */
+#define LIGHTER_EVENT_TYPE_MAX 23
+
+struct lighter_event {
+	int64_t seq;   /* 1, 2, ... within the group; a repeat takes the next */
+	int64_t count; /* times it happened */
+	int64_t first_ns, last_ns; /* wall clock */
+	char container[LIGHTER_NAME_MAX + 1]; /* "" for the group */
+	char type[LIGHTER_EVENT_TYPE_MAX + 1]; /* Pulled, Created, Started,
+						  Killing, BackOff, Exited,
+						  Unhealthy, Ready, NotReady,
+						  Stopping, Restarting */
+	char *message;
 };
 
 struct lighter_group_state {
@@ -129,6 +150,9 @@ struct lighter_group_state {
 	uint64_t layer_bytes; /* uncompressed bytes it unpacked */
 	struct lighter_container_state *containers;
 	size_t nr_containers;
+	struct lighter_event *events; /* by last_ns, oldest first */
+	size_t nr_events;
+	int64_t event_seq; /* the last seq given */
 };
 
 const char *lighter_group_status_name(enum lighter_group_status s);
@@ -139,6 +163,18 @@ const char *lighter_container_status_name(enum lighter_container_status s);
 const char *lighter_phase_name(enum lighter_phase p);
 
 void lighter_group_state_free(struct lighter_group_state *st);
+
+/* Azure Container Instances' view of the state (state-life.c), shown by
+ * `inspect` beside lighter's own: the group Pending (created, starting),
+ * Running (running, stopping), Succeeded (every container that ran exited
+ * 0), Failed, or Stopped (by `stop`); a container Waiting (not started,
+ * or in back-off), Running or Terminated, the last with a reason:
+ * Completed (exit 0), Error, OOMKilled, or NotStarted (the group ended
+ * before its turn, as behind a failed init).  The reason is NULL for the
+ * other phases (BackOff for a container waiting to restart). */
+const char *lighter_group_phase(const struct lighter_group_state *st);
+const char *lighter_container_phase(const struct lighter_container_state *c);
+const char *lighter_container_reason(const struct lighter_container_state *c);
 
 /* The state as one JSON object (the form of state.json and of `lighter
  * inspect`), malloc'd; NULL when out of memory. */
@@ -198,6 +234,14 @@ int lighter_group_stop_async(const struct lighter_paths *p, const char *name,
 /* Send signal sig to a container's main process in the guest. */
 int lighter_group_signal(const struct lighter_paths *p, const char *name,
 			 const char *container, int sig, struct lerr *e);
+
+/* Restart every container of a running group in place (its inits are not
+ * run again), whatever the restart policy: SIGTERM, SIGKILL after
+ * grace_ms, then each starts again with its restart count one higher.
+ * Returns once the agent has signalled them; -ENOTCONN when the group
+ * is not running. */
+int lighter_group_restart(const struct lighter_paths *p, const char *name,
+			  unsigned int grace_ms, struct lerr *e);
 
 /* Remove RUN/<name>.  A running group is -EBUSY unless force, which kills
  * its VMM and monitor first.  Store blobs stay. */

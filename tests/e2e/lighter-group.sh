@@ -17,6 +17,7 @@ lt_init "$@"
 lt_spec "$E2E_DIR/pair.ini" <<EOF
 [group]
 name = pair
+restart = never
 cpus = 2
 memory = 256M
 

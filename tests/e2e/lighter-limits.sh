@@ -15,6 +15,7 @@ lt_init "$@"
 lt_spec "$E2E_DIR/mem.ini" <<EOT
 [group]
 name = mem
+restart = never
 memory = 256M
 
 [container.hog]

@@ -77,6 +77,7 @@ lt_expect archive archive 0 from-archive
 lt_spec "$E2E_DIR/over.ini" <<EOF
 [group]
 name = over
+restart = never
 memory = 512M
 
 [container.env]

@@ -57,6 +57,7 @@ printf 'cert-from-host' >"$E2E_DIR/cert.pem"
 lt_spec "$E2E_DIR/vols.ini" <<EOF
 [group]
 name = vols
+restart = never
 memory = 256M
 
 [container.writer]
@@ -92,6 +93,7 @@ EOF
 lt_spec "$E2E_DIR/later.ini" <<EOF
 [group]
 name = later
+restart = never
 
 [container.main]
 image = $IMG:plain

@@ -50,7 +50,8 @@ static void child_log(const char *fmt, ...)
 static void make_layer(struct agent_child *ag)
 {
 	static const char *const extra[] = {"seq",  "true", "false", "kill",
-					    "wc",   "stty", "tty"};
+					    "wc",   "stty", "tty",	"httpd",
+					    "mkdir"};
 	char image[PATH_MAX], link[PATH_MAX];
 	struct ldigest d;
 	uint8_t buf[65536];

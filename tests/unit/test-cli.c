@@ -220,6 +220,17 @@ static const struct cli_case cases[] = {
 	{ ARGV("inspect", "--format", "json", "a"),
 	  "error: inspect: unknown option \"--format\"" },
 
+	/* restart, events */
+	{ ARGV("restart", "web"), "restart groups=[web]" },
+	{ ARGV("restart", "-t", "2", "a", "b"), "restart groups=[a,b] t=2" },
+	{ ARGV("restart"), "error: restart: needs at least one GROUP" },
+	{ ARGV("restart", "-f", "a"), "error: restart: unknown option \"-f\"" },
+	{ ARGV("events"), "events" },
+	{ ARGV("events", "-f"), "events follow" },
+	{ ARGV("events", "web", "--follow"), "events group=web follow" },
+	{ ARGV("events", "a", "b"), "error: events: takes at most one GROUP" },
+	{ ARGV("events", "-t", "a"), "error: events: unknown option \"-t\"" },
+
 	/* ps */
 	{ ARGV("ps"), "ps" },
 	{ ARGV("ps", "-a"), "ps all" },

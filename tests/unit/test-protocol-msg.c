@@ -192,10 +192,15 @@ static void event_trip(const struct proto_event *ev)
 	cr_expect_eq(got.signal, ev->signal);
 	cr_expect_eq(got.oom_killed, ev->oom_killed);
 	cr_expect_eq(got.restart_count, ev->restart_count);
+	cr_expect_eq(got.ready, ev->ready);
 	if (ev->error)
 		cr_expect_str_eq(got.error, ev->error);
 	else
 		cr_expect_null(got.error);
+	if (ev->reason)
+		cr_expect_str_eq(got.reason, ev->reason);
+	else
+		cr_expect_null(got.reason);
 	proto_event_free(&got);
 }
 
@@ -243,8 +248,59 @@ Test(protocol_msg, event_round_trips)
 	event_trip(&exited);
 	event_trip(&killed);
 	event_trip(&failed);
+	struct proto_event killing = { .kind = PROTO_EVENT_KILLING,
+				       .container = "app",
+				       .time_ns = 11,
+				       .has = PROTO_EV_PID,
+				       .pid = 43,
+				       .reason = "restart requested" };
+
 	event_trip(&restarting);
 	event_trip(&group);
+	struct proto_event unhealthy = {
+		.kind = PROTO_EVENT_UNHEALTHY,
+		.container = "app",
+		.time_ns = 12,
+		.reason = "liveness probe failed: exit code 1",
+	};
+	struct proto_event ready = { .kind = PROTO_EVENT_READINESS,
+				     .container = "app",
+				     .time_ns = 13,
+				     .has = PROTO_EV_READY,
+				     .ready = true };
+	struct proto_event unready = { .kind = PROTO_EVENT_READINESS,
+				       .container = "app",
+				       .time_ns = 14,
+				       .has = PROTO_EV_READY };
+
+	event_trip(&killing);
+	event_trip(&unhealthy);
+	event_trip(&ready);
+	event_trip(&unready);
+	cr_expect_str_eq(proto_event_kind_name(PROTO_EVENT_KILLING), "killing");
+}
+
+/* RESTART (20): STOP's body under its own name; the numbers between the
+ * ranges stay unknown. */
+Test(protocol_msg, restart_round_trip)
+{
+	struct proto_stop s = { .grace_ms = 1500 }, got;
+	struct lerr e = { 0 };
+	json_t *j;
+
+	cr_expect_str_eq(proto_type_name(PROTO_RESTART), "RESTART");
+	cr_expect(proto_type_is_json(PROTO_RESTART));
+	cr_expect_null(proto_type_name(19));
+	cr_expect_null(proto_type_name(14));
+	cr_assert_eq(proto_restart_to_json(&s, &j, &e), 0, "%s", e.msg);
+	j = tp_wire(PROTO_RESTART, 9, j);
+	cr_assert_eq(proto_restart_from_json(j, &got, &e), 0, "%s", e.msg);
+	json_decref(j);
+	cr_expect_eq(got.grace_ms, 1500);
+	j = json_pack("{s:i}", "grace_ms", -1);
+	cr_expect_eq(proto_restart_from_json(j, &got, &e), -ERANGE);
+	cr_expect_str_eq(e.msg, "RESTART: grace_ms: -1 out of range 0..3600000");
+	json_decref(j);
 }
 
 Test(protocol_msg, stop_signal_empty_round_trips)
@@ -424,7 +480,8 @@ static const struct bad_body bad_bodies[] = {
 	{ D_EVENT, "{\"event\":\"paused\",\"container\":\"a\",\"time_ns\":1}",
 	  EINVAL,
 	  "EVENT: event: unknown event \"paused\" (started, exited, "
-	  "restarting, group-exited)" },
+	  "restarting, group-exited, killing, "
+	  "unhealthy, readiness)" },
 	{ D_EVENT,
 	  "{\"event\":\"group-exited\",\"container\":\"a\",\"time_ns\":1}",
 	  EINVAL, "EVENT: container: not allowed on group-exited" },

@@ -49,6 +49,22 @@ static void sample_group(struct proto_group *g, struct proto_container *c)
 	c[0].pids_max = 64;
 	c[0].layers = app_layers;
 	c[0].n_layers = 2;
+	c[0].n_probes = 2;
+	strcpy(c[0].probes[0].kind, "liveness");
+	c[0].probes[0].http_port = 8080;
+	c[0].probes[0].http_path = "/healthz";
+	c[0].probes[0].delay_ms = 2000;
+	c[0].probes[0].period_ms = 1000;
+	c[0].probes[0].timeout_ms = 500;
+	c[0].probes[0].failures = 3;
+	c[0].probes[0].successes = 1;
+	strcpy(c[0].probes[1].kind, "readiness");
+	c[0].probes[1].exec = side_args;
+	c[0].probes[1].n_exec = 2;
+	c[0].probes[1].period_ms = 3000;
+	c[0].probes[1].timeout_ms = 1000;
+	c[0].probes[1].failures = 1;
+	c[0].probes[1].successes = 2;
 	strcpy(c[1].name, "side.car-1");
 	c[1].args = side_args;
 	c[1].n_args = 3;
@@ -56,6 +72,7 @@ static void sample_group(struct proto_group *g, struct proto_container *c)
 	c[1].user = "nobody";
 	c[1].layers = side_layers;
 	c[1].n_layers = 1;
+	c[1].init = true;
 }
 
 static void expect_lists(char **got, size_t n_got, char **want, size_t n)
@@ -97,7 +114,35 @@ Test(protocol_spec, spec_round_trip)
 		cr_expect_eq(gc->memory_bytes, c[i].memory_bytes);
 		cr_expect_eq(gc->pids_max, c[i].pids_max);
 	}
+	cr_expect(!got.containers[0].init && got.containers[1].init);
+	cr_assert_eq(got.containers[0].n_probes, 2);
+	cr_expect_eq(got.containers[1].n_probes, 0);
+	cr_expect_str_eq(got.containers[0].probes[0].kind, "liveness");
+	cr_expect_eq(got.containers[0].probes[0].http_port, 8080);
+	cr_expect_str_eq(got.containers[0].probes[0].http_path, "/healthz");
+	cr_expect_eq(got.containers[0].probes[0].delay_ms, 2000);
+	cr_expect_null(got.containers[0].probes[0].exec);
+	expect_lists(got.containers[0].probes[1].exec,
+		     got.containers[0].probes[1].n_exec, side_args, 2);
+	cr_expect_eq(got.containers[0].probes[1].successes, 2);
+	cr_expect_null(json_object_get(
+			   json_array_get(json_object_get(j, "containers"), 1),
+			   "probes"),
+		       "no probes, no member");
+	cr_expect_null(json_object_get(
+			   json_array_get(json_object_get(j, "containers"), 0),
+			   "init"),
+		       "a false init flag is left out (older agents)");
 	cr_expect_not_null(got.containers[1].env);
+	/* an init has no probes, either way */
+	got.containers[1].probes[0] = got.containers[0].probes[0];
+	got.containers[1].n_probes = 1;
+	cr_expect_eq(proto_group_to_json(&got, &again, &e), -EINVAL);
+	cr_expect_str_eq(e.msg, "SPEC: containers[1].probes[0]: an init "
+				"container has no probes");
+	cr_expect_null(again);
+	got.containers[1].n_probes = 0;
+	memset(&got.containers[1].probes[0], 0, sizeof(struct proto_probe));
 	/* and back: the same JSON */
 	cr_assert_eq(proto_group_to_json(&got, &again, &e), 0, "%s", e.msg);
 	cr_expect(json_equal(j, again));
@@ -221,6 +266,25 @@ static const struct spec_edit spec_edits[] = {
 	  "SPEC: containers: 0 entries, at least 1 needed" },
 	{ -1, "containers", NULL, EINVAL, "SPEC: containers: missing" },
 	{ -1, "devices", "[]", EINVAL, "SPEC: devices: unknown field" },
+	{ 0, "init", "1", EINVAL, "SPEC: containers[0].init: not a boolean" },
+	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"http_port\":80}, {\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"exec\":[\"true\"]}]", EINVAL,
+	  "SPEC: containers[0].probes[1].kind: \"liveness\" already used by "
+	  "probes[0]" },
+	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"exec\":[\"true\"],\"http_port\":80}]",
+	  EINVAL, "SPEC: containers[0].probes[0].http_port: not allowed with "
+	  "exec" },
+	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"exec\":[\"true\"],\"http_path\":\"/x\"}]",
+	  EINVAL, "SPEC: containers[0].probes[0].http_path: not allowed "
+	  "without http_port" },
+	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1}]", EINVAL,
+	  "SPEC: containers[0].probes[0].http_port: missing" },
+	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":2,\"http_port\":80}]", EINVAL,
+	  "SPEC: containers[0].probes[0]: successes must be 1 for liveness" },
+	{ 0, "probes", "[{\"kind\":\"startup\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"http_port\":80}]", EINVAL,
+	  "SPEC: containers[0].probes[0].kind: \"startup\" is not liveness or "
+	  "readiness" },
+	{ 0, "probes", "[{\"kind\":\"liveness\",\"delay_ms\":0,\"period_ms\":1000,\"timeout_ms\":500,\"failures\":3,\"successes\":1,\"http_port\":0}]", ERANGE,
+	  "SPEC: containers[0].probes[0].http_port: 0 out of range 1..65535" },
 };
 
 Test(protocol_spec, spec_field_errors)

@@ -105,7 +105,7 @@ Test(spec, minimal_gets_defaults)
 	const struct spec_container *c;
 
 	cr_assert_eq(spec_load(&s, path, &e), 0, "%s", e.msg);
-	expect_group("a", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_NEVER, 1);
+	expect_group("a", 1, SPEC_MEM_DEFAULT, SPEC_RESTART_ALWAYS, 1);
 	c = &s.containers[0];
 	cr_expect_eq(c->ref.transport, OCI_TRANSPORT_ARCHIVE);
 	cr_expect_str_eq(c->ref.path, "/img.tar");
@@ -253,7 +253,8 @@ Test(spec, invalid_files)
 		{ G "cmd = " X256 X256 X256 X256 "\n", "3: input line too long" },
 		{ "name = g\n" G C, "1: key \"name\" outside any section" },
 		{ G C "[volumes]\n", "5: unknown section [volumes] (want [group], "
-				     "[container.NAME] or [volume.NAME])" },
+				     "[container.NAME], [init.NAME] or "
+				     "[volume.NAME])" },
 		{ G C "[group]\ncpus = 2\n",
 		  "5: [group]: duplicate section (first at line 1)" },
 		{ G "name = h\n" C, "3: [group] name: duplicate key (first at "
