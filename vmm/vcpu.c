@@ -365,7 +365,7 @@ bool vcpus_stopping(struct vcpus *vs)
 }
 
 /* A VM stopped from outside (a signal: usually a caller's timeout) may
- * have been hung: say where each vCPU was, for the guest's System.map. */
+ * have been hung: keep where each vCPU was, for vcpus_describe_stop(). */
 static void vcpu_note_where_stopped(struct vcpu *c)
 {
 	struct kvm_regs regs;
@@ -373,8 +373,8 @@ static void vcpu_note_where_stopped(struct vcpu *c)
 	if (c->set->cause != VM_STOP_SIGNAL ||
 	    ioctl(c->fd, KVM_GET_REGS, &regs) < 0)
 		return;
-	fprintf(stderr, "lighter-vmm: vCPU %u stopped at rip 0x%llx\n", c->id,
-		(unsigned long long)regs.rip);
+	c->stop_rip = regs.rip;
+	c->have_stop_rip = true;
 }
 
 static void *vcpu_thread(void *arg)
@@ -477,6 +477,25 @@ void vcpus_stop(struct vcpus *vs, enum vm_stop_cause cause, const char *fmt,
 	pthread_mutex_unlock(&vs->stop_lock);
 	if (!pthread_equal(vs->controller, self))
 		pthread_kill(vs->controller, VM_STOPPED_SIGNAL);
+}
+
+void vcpus_describe_stop(const struct vcpus *vs, char *buf, size_t n)
+{
+	size_t len = strlen(buf);
+
+	for (unsigned int i = 0; i < vs->nr && len + 1 < n; i++) {
+		const struct vcpu *c = &vs->cpu[i];
+		int w;
+
+		if (!c->have_stop_rip)
+			continue;
+		w = snprintf(buf + len, n - len, "%s vCPU %u at rip 0x%llx",
+			     len && strchr(buf, ';') ? "," : ";", c->id,
+			     (unsigned long long)c->stop_rip);
+		if (w < 0 || (size_t)w >= n - len)
+			break;
+		len += (size_t)w;
+	}
 }
 
 void vcpus_join(struct vcpus *vs)

@@ -46,6 +46,8 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	struct vcpus *set;
+	bool have_stop_rip; /* stopped by a signal: where it was */
+	unsigned long long stop_rip;
 };
 
 struct vcpus {
@@ -81,6 +83,11 @@ vcpus_stop(struct vcpus *vs, enum vm_stop_cause cause, const char *fmt, ...);
 bool vcpus_stopping(struct vcpus *vs);
 
 void vcpus_join(struct vcpus *vs);
+
+/* After vcpus_join() of a VM stopped by a signal: append "; vCPU N at rip
+ * 0x..." for each vCPU to the line in buf (size n), so a hung guest's
+ * stop says where it hung.  Nothing for other stops. */
+void vcpus_describe_stop(const struct vcpus *vs, char *buf, size_t n);
 
 /* Unmap and close every vCPU (threads must be joined). */
 void vcpus_destroy(struct vcpus *vs);

@@ -242,6 +242,8 @@ static int vmm_exit_status(struct vmm *v, char *line, size_t n)
 		return VMM_EXIT_GUEST_FAULT;
 	}
 	snprintf(line, n, "%s", v->vcpus.reason);
+	if (cause == VM_STOP_SIGNAL)
+		vcpus_describe_stop(&v->vcpus, line, n);
 	switch (cause) {
 	case VM_STOP_POWEROFF:
 	case VM_STOP_RESET:

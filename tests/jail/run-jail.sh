@@ -277,7 +277,7 @@ lockdown)
 	inspect
 	[[ -S $work/vsock/v.sock ]] || fail "no vsock socket on the host side"
 	stop TERM "$sup" 0
-	one_line "stopped by SIGTERM"
+	one_line "stopped by SIGTERM(; vCPU .*)?"
 	nothing_left
 	[[ ! -e $work/vsock ]] || fail "the vsock directory the jail made is left"
 	[[ $(stat -c %u "$work/console.log") == "$JAIL_UID" ]] ||
@@ -403,7 +403,7 @@ root-in-use)
 		fail "the second jail: \"$(cat "$work/err2")\""
 	kill -0 "$vmm_pid" || fail "the first jail's VMM died"
 	stop TERM "$sup" 0
-	one_line "stopped by SIGTERM"
+	one_line "stopped by SIGTERM(; vCPU .*)?"
 	nothing_left
 	;;
 shared-vsock-dir)

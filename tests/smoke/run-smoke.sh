@@ -131,7 +131,7 @@ sigterm)
 	got=$?
 	kill "$guard" 2>/dev/null
 	[ "$got" -eq 0 ] || fail "exit status $got after SIGTERM, expected 0"
-	expect_err '^lighter-vmm: stopped by SIGTERM$'
+	expect_err '^lighter-vmm: stopped by SIGTERM; vCPU 0 at rip 0x[0-9a-f]*\(, vCPU [0-9]* at rip 0x[0-9a-f]*\)*$'
 	;;
 bad-memory)
 	run 1 --kernel "$payloads/hello.elf" --memory 12Q
