@@ -65,36 +65,43 @@ void monitor_kill_vmm(struct monitor *m, int sig)
 		kill(m->vmm_pid, sig);
 }
 
+static void on_kill_timer(uv_timer_t *t);
+
+/* End a VMM that should have ended: say what its threads were doing,
+ * SIGTERM (a hung guest's VMM names each vCPU's rip on its stop line in
+ * vmm.log), SIGKILL if it is still there MONITOR_TERM_WAIT_MS later. */
+static void monitor_end_vmm(struct monitor *m, const char *why)
+{
+	char threads[1024];
+
+	if (!m->vmm_running || m->vmm_pid <= 0)
+		return;
+	if (m->vmm_term_sent) {
+		monitor_log(m, "lighter-vmm %s: SIGKILL", why);
+		monitor_kill_vmm(m, SIGKILL);
+		return;
+	}
+	if (proc_threads_describe(m->vmm_pid, threads, sizeof(threads)))
+		monitor_log(m, "lighter-vmm threads: %s", threads);
+	monitor_log(m, "lighter-vmm %s: SIGTERM, SIGKILL in %d ms", why,
+		    MONITOR_TERM_WAIT_MS);
+	m->vmm_term_sent = true;
+	monitor_kill_vmm(m, SIGTERM);
+	uv_timer_stop(&m->kill_timer);
+	uv_timer_start(&m->kill_timer, on_kill_timer, MONITOR_TERM_WAIT_MS, 0);
+}
+
 void monitor_fail(struct monitor *m, const char *reason)
 {
 	monitor_log(m, "failing: %s", reason);
 	if (!m->fail_reason[0])
 		snprintf(m->fail_reason, sizeof(m->fail_reason), "%s", reason);
-	monitor_kill_vmm(m, SIGKILL);
+	monitor_end_vmm(m, "must go");
 }
 
 static void on_kill_timer(uv_timer_t *t)
 {
-	struct monitor *m = t->data;
-
-	char threads[1024];
-
-	if (!m->vmm_running)
-		return;
-	if (!m->vmm_term_sent) {
-		/* what it was doing, then SIGTERM: a hung guest's VMM says
-		 * where each vCPU was as it exits (vcpu.c) */
-		if (proc_threads_describe(m->vmm_pid, threads, sizeof(threads)))
-			monitor_log(m, "lighter-vmm threads: %s", threads);
-		monitor_log(m, "lighter-vmm still there: SIGTERM, SIGKILL in "
-			       "%d ms", MONITOR_TERM_WAIT_MS);
-		m->vmm_term_sent = true;
-		monitor_kill_vmm(m, SIGTERM);
-		uv_timer_start(t, on_kill_timer, MONITOR_TERM_WAIT_MS, 0);
-		return;
-	}
-	monitor_log(m, "lighter-vmm still there: SIGKILL");
-	monitor_kill_vmm(m, SIGKILL);
+	monitor_end_vmm(t->data, "still there");
 }
 
 void monitor_kill_after(struct monitor *m, uint64_t ms)

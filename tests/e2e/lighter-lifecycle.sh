@@ -132,7 +132,9 @@ else
 fi
 lt_rm victim-rm victim
 sleep 1
-if kill -0 "$vmm_pid" 2>/dev/null || { [[ $mon_pid =~ ^[1-9] ]] && kill -0 "$mon_pid" 2>/dev/null; }; then
+# (kill -0 of pid 0 would ask about our own process group)
+if { [[ $vmm_pid =~ ^[1-9] ]] && kill -0 "$vmm_pid" 2>/dev/null; } ||
+	{ [[ $mon_pid =~ ^[1-9] ]] && kill -0 "$mon_pid" 2>/dev/null; }; then
 	e2e_fail victim-procs "lighter-vmm $vmm_pid or monitor $mon_pid still alive after rm"
 else
 	e2e_ok victim-procs "no VMM or monitor left"
