@@ -235,7 +235,10 @@ static bool empty_body(struct agent *a, const struct proto_frame *f)
 	return r == 0;
 }
 
-static void on_stop(struct agent *a, const struct proto_frame *f)
+/* STOP and RESTART share a body, {"grace_ms"}: its grace, or false once
+ * the malformed frame has been answered. */
+static bool grace_of(struct agent *a, const struct proto_frame *f,
+		     uint32_t *grace_ms)
 {
 	struct proto_stop s;
 	struct lerr e = {0};
@@ -243,15 +246,26 @@ static void on_stop(struct agent *a, const struct proto_frame *f)
 	int r;
 
 	if (!j)
-		return;
-	r = proto_stop_from_json(j, &s, &e);
+		return false;
+	r = f->h.type == PROTO_RESTART ? proto_restart_from_json(j, &s, &e)
+				       : proto_stop_from_json(j, &s, &e);
 	json_decref(j);
 	if (r < 0) {
 		send_error(a, f->h.id, &e);
-		return;
+		return false;
 	}
-	agent_note(a, "STOP (grace %u ms)", (unsigned int)s.grace_ms);
-	supervise_stop(a, f->h.id, s.grace_ms);
+	*grace_ms = s.grace_ms;
+	return true;
+}
+
+static void on_stop(struct agent *a, const struct proto_frame *f)
+{
+	uint32_t grace_ms;
+
+	if (!grace_of(a, f, &grace_ms))
+		return;
+	agent_note(a, "STOP (grace %u ms)", (unsigned int)grace_ms);
+	supervise_stop(a, f->h.id, grace_ms);
 }
 
 static void on_signal(struct agent *a, const struct proto_frame *f)
@@ -274,20 +288,10 @@ static void on_signal(struct agent *a, const struct proto_frame *f)
 
 static void on_restart(struct agent *a, const struct proto_frame *f)
 {
-	struct proto_stop s;
-	struct lerr e = {0};
-	json_t *j = body_json(a, f);
-	int r;
+	uint32_t grace_ms;
 
-	if (!j)
-		return;
-	r = proto_restart_from_json(j, &s, &e);
-	json_decref(j);
-	if (r < 0) {
-		send_error(a, f->h.id, &e);
-		return;
-	}
-	supervise_restart(a, f->h.id, s.grace_ms);
+	if (grace_of(a, f, &grace_ms))
+		supervise_restart(a, f->h.id, grace_ms);
 }
 
 static void on_poweroff(struct agent *a, const struct proto_frame *f)

@@ -162,6 +162,19 @@ int agent_wait(struct agent_child *ag, int timeout_ms)
 	}
 }
 
+void host_fixture_enter(struct host *h)
+{
+	native_enter_scratch();
+	host_init(h);
+}
+
+void host_fixture_leave(struct host *h, struct agent_child *ag)
+{
+	host_free(h);
+	agent_kill(ag);
+	native_leave_scratch();
+}
+
 void agent_kill(struct agent_child *ag)
 {
 	if (ag->pid <= 0)

@@ -74,6 +74,11 @@ struct host {
 
 void host_init(struct host *h);
 void host_free(struct host *h);
+
+/* The agent tests' fixture: a scratch directory and a fresh host side;
+ * then the host freed, the agent killed, the scratch directory left. */
+void host_fixture_enter(struct host *h);
+void host_fixture_leave(struct host *h, struct agent_child *ag);
 /* Connect (no HELLO); host_disconnect() closes, keeping the records. */
 void host_connect(struct host *h, const char *sock);
 void host_disconnect(struct host *h);

@@ -21,8 +21,7 @@ static struct host h, x;
 
 static void setup(void)
 {
-	native_enter_scratch();
-	host_init(&h);
+	host_fixture_enter(&h);
 	host_init(&x);
 	agent_start(&ag, 0);
 }
@@ -30,9 +29,7 @@ static void setup(void)
 static void teardown(void)
 {
 	host_free(&x);
-	host_free(&h);
-	agent_kill(&ag);
-	native_leave_scratch();
+	host_fixture_leave(&h, &ag);
 }
 
 TestSuite(agent_exec, .init = setup, .fini = teardown, .timeout = 120);

@@ -27,15 +27,12 @@ static struct host h;
 
 static void setup(void)
 {
-	native_enter_scratch();
-	host_init(&h);
+	host_fixture_enter(&h);
 }
 
 static void teardown(void)
 {
-	host_free(&h);
-	agent_kill(&ag);
-	native_leave_scratch();
+	host_fixture_leave(&h, &ag);
 }
 
 TestSuite(agent_volumes, .init = setup, .fini = teardown, .timeout = 120);
